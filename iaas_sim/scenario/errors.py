@@ -1,0 +1,144 @@
+"""``ScenarioError``: every problem of a scenario, each naming its key path and value."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+_TAGS = {"fixed", "geometric", "lognormal", "discrete", "steps", "constant"}
+"""Tags of discriminated unions, which pydantic puts in error locations."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario."""
+
+    path: str
+    message: str
+    value: Any = None
+    has_value: bool = False
+
+    def __str__(self) -> str:
+        got = f" (got {_short(self.value)})" if self.has_value else ""
+        where = f"{self.path}: " if self.path else ""
+        return f"{where}{self.message}{got}"
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used; ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[Problem], source: str | None = None) -> None:
+        self.problems = problems
+        self.source = source
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        lines = [str(p) for p in self.problems]
+        if self.source:
+            lines = [f"{self.source}: {line}" for line in lines]
+        return "\n".join(lines)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def format_path(loc: tuple[int | str, ...]) -> str:
+    """``("segments", 1, "churn_per_month")`` -> ``segments[1].churn_per_month``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif "." in part:
+            out += f'."{part}"' if out else f'"{part}"'
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def _clean_loc(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    """Drop the union-member labels pydantic inserts (``float``, ``list[Step]``, tags)."""
+    kept: list[int | str] = []
+    for part in loc:
+        if isinstance(part, str) and (part in _TAGS or _is_union_label(part)):
+            continue
+        kept.append(part)
+    return tuple(kept)
+
+
+def _is_union_label(part: str) -> bool:
+    return part in {"float", "int", "str", "bool", "none"} or any(
+        part.startswith(prefix)
+        for prefix in ("list[", "constrained-", "function-", "nullable[", "date")
+    )
+
+
+def _message(err: Any, allowed: list[str]) -> str:
+    kind, ctx = err["type"], err.get("ctx", {})
+    if kind == "extra_forbidden":
+        key = str(err["loc"][-1])
+        close = difflib.get_close_matches(key, allowed, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return f"unknown key{hint}"
+    if kind == "missing":
+        return "required key is missing"
+    if kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
+        sign = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=",
+                "less_than": "<"}[kind]
+        bound = next(iter(ctx.values()))
+        return f"must be {sign} {bound}"
+    if kind == "finite_number":
+        return "must be a finite number (not NaN or infinity)"
+    if kind in {"float_type", "float_parsing"}:
+        return "must be a number"
+    if kind in {"int_type", "int_parsing", "int_from_float"}:
+        return "must be a whole number"
+    if kind == "string_type":
+        return "must be text"
+    if kind == "bool_type":
+        return "must be true or false"
+    if kind == "value_error":
+        return str(ctx.get("error", err["msg"]))
+    return str(err["msg"]).removeprefix("Value error, ")
+
+
+def _allowed_keys(model: Any, loc: tuple[int | str, ...]) -> list[str]:
+    """Keys accepted at ``loc[:-1]`` of ``model``, for 'did you mean' hints."""
+    from typing import get_args
+
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        fields = getattr(current, "model_fields", None)
+        if fields is None or part not in fields:
+            return []
+        annotation = fields[part].annotation
+        candidates = [annotation, *get_args(annotation)]
+        candidates += [a for c in candidates for a in get_args(c)]
+        current = next((c for c in candidates if hasattr(c, "model_fields")), None)
+        if current is None:
+            return []
+    fields = getattr(current, "model_fields", {})
+    return [f.alias or name for name, f in fields.items()]
+
+
+def from_validation_error(exc: ValidationError, model: Any, source: str | None = None
+                          ) -> ScenarioError:
+    """Turn pydantic's errors into problems named by key path."""
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for err in exc.errors():
+        loc = _clean_loc(tuple(err["loc"]))
+        text = _message(err, _allowed_keys(model, loc))
+        value = err.get("input")
+        show = err["type"] != "missing" and not isinstance(value, dict | list)
+        problem = Problem(format_path(loc), text, value, show)
+        if str(problem) not in seen:
+            seen.add(str(problem))
+            problems.append(problem)
+    return ScenarioError(problems, source)

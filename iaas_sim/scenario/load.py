@@ -1,0 +1,65 @@
+"""Loading a scenario from a TOML file or a dict. TOML only: files are data, never code."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from iaas_sim.scenario.errors import Problem, ScenarioError, from_validation_error
+from iaas_sim.scenario.model import Scenario
+
+MAX_FILE_BYTES = 10_000_000
+"""Scenario files are small; a bigger one is a mistake (a data dump, a binary)."""
+
+
+def load_scenario(source: str | Path | Mapping[str, Any] | Scenario) -> Scenario:
+    """Load and validate a scenario from a TOML path or a dict; raises ``ScenarioError``."""
+    if isinstance(source, Scenario):
+        return source
+    if isinstance(source, Mapping):
+        return validate_scenario(dict(source))
+    path = Path(source)
+    return validate_scenario(read_toml(path), source=str(path))
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file, turning every failure into a ``ScenarioError`` naming the file."""
+    name = str(path)
+    if not path.is_file():
+        raise ScenarioError([Problem("", "no such file" if not path.exists() else "not a file")],
+                            name)
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ScenarioError([Problem("", f"file is larger than {MAX_FILE_BYTES} bytes")], name)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([Problem("", f"not UTF-8 text ({exc.reason})")], name) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([Problem("", f"TOML syntax error: {exc}")], name) from None
+
+
+def validate_scenario(data: dict[str, Any], source: str | None = None) -> Scenario:
+    """Validate a plain dict (as parsed from TOML) into a frozen ``Scenario``."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise from_validation_error(exc, Scenario, source) from None
+
+
+def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
+    """Plain data (TOML/JSON-like, keys as written in files) of a scenario."""
+    return scenario.model_dump(mode="python", by_alias=True)
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """A short, stable fingerprint of everything in the scenario."""
+    text = json.dumps(scenario.model_dump(mode="json", by_alias=True), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -1,0 +1,216 @@
+"""The demand side of a scenario: customer segments, sales channels, prices, marketplace."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from iaas_sim.scenario.distributions import VmDistribution
+from iaas_sim.scenario.types import (
+    Date,
+    Frozen,
+    NonNegative,
+    Positive,
+    PositiveCount,
+    Schedule,
+    Share,
+    check_sums_to_one,
+)
+
+
+class ChannelMix(Frozen):
+    """Share of a segment's new customers who buy through each channel."""
+
+    web: Share = 0.0
+    """Self-service web shop [share 0-1]."""
+    direct_sales: Share = 0.0
+    """Direct sales force [share 0-1]."""
+    partners: Share = 0.0
+    """Indirect channel: integrators, ISVs, wholesalers, hosters [share 0-1]."""
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> ChannelMix:
+        check_sums_to_one(self.model_dump(), "channel shares (web + direct_sales + partners)")
+        return self
+
+
+class SlaMix(Frozen):
+    """Share of a segment's customers buying each SLA tier (yearly availability)."""
+
+    sla_99_7: Share = Field(1.0, alias="99.7")
+    """Tier 99.7 % ('start' environment) [share 0-1]."""
+    sla_99_9: Share = Field(0.0, alias="99.9")
+    """Tier 99.9 % ('entreprise' environment) [share 0-1]."""
+    sla_99_99: Share = Field(0.0, alias="99.99")
+    """Tier 99.99 % ('critique' environment) [share 0-1]."""
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> SlaMix:
+        check_sums_to_one(self.model_dump(), "SLA tier shares")
+        return self
+
+    def as_tuple(self) -> tuple[float, float, float]:
+        """Shares in the order of ``SLA_TIERS``."""
+        return (self.sla_99_7, self.sla_99_9, self.sla_99_99)
+
+
+class Segment(Frozen):
+    """A population of potential customers who adopt IaaS along a Bass curve."""
+
+    name: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+    """Identifier used in outputs [-]."""
+    potential_customers: Annotated[float, Field(ge=0.0, le=1e9)]
+    """Customers who will eventually adopt IaaS from this provider (Bass market m) [customers]."""
+    bass_p_per_year: Annotated[float, Field(gt=0.0, le=10.0)]
+    """Bass coefficient of innovation p [per year]."""
+    bass_q_per_year: Annotated[float, Field(ge=0.0, le=50.0)]
+    """Bass coefficient of imitation q [per year]."""
+    adoption_start: Date | None = None
+    """Day adoption starts (the commercial launch); default the run's start [date]."""
+    vms_per_customer: VmDistribution
+    """Distribution of VMs per customer (at full use of its profile) [VMs]."""
+    usage_profile: Literal["always_on", "business_hours", "dev_test"] = "always_on"
+    """Shape of hourly use over the week [-]."""
+    usage_cv: Annotated[float, Field(ge=0.0, le=5.0)] | None = None
+    """Coefficient of variation of a customer's hourly use around its profile; default the
+    profile's own [ratio]."""
+    usage_autocorrelation: Annotated[float, Field(ge=0.0, lt=1.0)] | None = None
+    """Lag-1 hourly autocorrelation of the fluctuation; default the profile's own [ratio]."""
+    churn_per_month: Share = 0.0
+    """Probability that a customer leaves in a given month [share 0-1 per month]."""
+    channel_mix: ChannelMix
+    """Share of new customers per channel [shares summing to 1]."""
+    sla_mix: SlaMix = SlaMix()
+    """Share of customers per SLA tier [shares summing to 1]."""
+
+
+class WebChannel(Frozen):
+    """Self-service web shop: card payment, monthly bill by consumption."""
+
+    max_vms_per_customer: PositiveCount = 5
+    """Largest customer the shop serves; bigger web arrivals are redirected to partners, or
+    to direct sales, or not won [VMs]."""
+
+
+class DirectSales(Frozen):
+    """Direct sales force for large accounts and the public sector."""
+
+    reps: Schedule = 0.0
+    """Sales reps employed over time [people]."""
+    cost_per_rep_per_year: NonNegative = 0.0
+    """Loaded cost of one rep [currency per person-year]."""
+    deals_per_rep_per_month: NonNegative = 1.0
+    """Deals one rep can close [deals per person-month]."""
+    sales_cycle_days: Annotated[float, Field(ge=0.0, le=3650.0)] = 90.0
+    """Time from taking a lead on to the signature [days]."""
+    lead_patience_months: Annotated[float, Field(gt=0.0, le=120.0)] = 6.0
+    """Leads still waiting for a rep after this long buy elsewhere [months]."""
+
+
+class Discounts(Frozen):
+    """Partner discount off the list price for each environment sold."""
+
+    start: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    """Discount on 'start' (99.7 %) environments [share of list price]."""
+    entreprise: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    """Discount on 'entreprise' (99.9 %) environments [share of list price]."""
+    critique: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    """Discount on 'critique' (99.99 %) environments [share of list price]."""
+
+
+class TierMix(Frozen):
+    """Share of partners at each certification level."""
+
+    registered: Share = 1.0
+    """Registered partners [share 0-1]."""
+    certified: Share = 0.0
+    """Certified partners [share 0-1]."""
+    premium: Share = 0.0
+    """Premium partners [share 0-1]."""
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> TierMix:
+        check_sums_to_one(self.model_dump(), "partner tier shares")
+        return self
+
+
+class TierDiscounts(Frozen):
+    """Discount grid: certification level x environment."""
+
+    registered: Discounts = Discounts()
+    """Discounts of registered partners [shares of list price]."""
+    certified: Discounts = Discounts()
+    """Discounts of certified partners [shares of list price]."""
+    premium: Discounts = Discounts()
+    """Discounts of premium partners [shares of list price]."""
+
+
+class Partners(Frozen):
+    """Indirect channel: partners who are both customers and distributors."""
+
+    recruited_per_month: Schedule = 0.0
+    """Partners signed up each month [partners per month]."""
+    initial_partners: Annotated[int, Field(ge=0, le=1_000_000)] = 0
+    """Partners already active at the run's start [partners]."""
+    share_active: Share = 0.5
+    """Share of recruited partners who ever become active sellers [share 0-1]."""
+    activation_delay_days: Annotated[float, Field(ge=0.0, le=3650.0)] = 90.0
+    """Time from recruitment to first sale for partners who activate [days]."""
+    customers_per_active_partner_per_month: NonNegative = 1.0
+    """New customers one active partner can bring [customers per partner-month]."""
+    programme_cost_per_partner_per_month: NonNegative = 0.0
+    """Partner programme cost (enablement, certification, co-marketing) for every recruited
+    partner [currency per partner-month]."""
+    tier_mix: TierMix = TierMix()
+    """Share of partners at each certification level [shares summing to 1]."""
+    discounts: TierDiscounts = TierDiscounts()
+    """Discount off list price by level x environment [shares of list price]."""
+
+
+class Channels(Frozen):
+    """The three sales channels."""
+
+    web: WebChannel = WebChannel()
+    """Self-service web shop [-]."""
+    direct_sales: DirectSales = DirectSales()
+    """Direct sales force [-]."""
+    partners: Partners = Partners()
+    """Partner (indirect) channel [-]."""
+
+
+class SlaMultipliers(Frozen):
+    """Price multiplier of each SLA tier, relative to the list price."""
+
+    sla_99_7: Positive = Field(1.0, alias="99.7")
+    """Multiplier for 99.7 % [ratio]."""
+    sla_99_9: Positive = Field(1.0, alias="99.9")
+    """Multiplier for 99.9 % [ratio]."""
+    sla_99_99: Positive = Field(1.0, alias="99.99")
+    """Multiplier for 99.99 % [ratio]."""
+
+    def as_tuple(self) -> tuple[float, float, float]:
+        """Multipliers in the order of ``SLA_TIERS``."""
+        return (self.sla_99_7, self.sla_99_9, self.sla_99_99)
+
+
+class Pricing(Frozen):
+    """List prices."""
+
+    vm_hour_price: Annotated[float, Field(gt=0.0, le=1000.0)]
+    """List price of one VM for one hour at the 99.7 % tier [currency per VM-hour]."""
+    sla_multipliers: SlaMultipliers = SlaMultipliers()
+    """Price multiplier per SLA tier [ratio]."""
+    annual_price_cut: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    """Yearly cut of the list price, compounded monthly from the run's start [share per year]."""
+
+
+class Marketplace(Frozen):
+    """ISV solutions sold on the provider's marketplace."""
+
+    provider_share: Share = 0.30
+    """Provider's share of the ISV's solution revenue [share 0-1]."""
+    attach_rate: Share = 0.0
+    """Share of new customers who buy an ISV solution [share 0-1]."""
+    solution_revenue_per_customer_month: NonNegative = 0.0
+    """ISV solution revenue per buying customer [currency per customer-month]."""

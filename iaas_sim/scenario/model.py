@@ -1,0 +1,99 @@
+"""The whole scenario: how to run it (``[run]``) and the world it describes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from iaas_sim.scenario.market import Channels, Marketplace, Pricing, Segment
+from iaas_sim.scenario.operations import Capacity, Costs, Finance
+from iaas_sim.scenario.types import Date, Frozen
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+
+class Run(Frozen):
+    """How to run the scenario, kept apart from the world it describes."""
+
+    start: Date
+    """First day of the first simulated month; must be the 1st of a month [date]."""
+    months: Annotated[int, Field(ge=1, le=600)]
+    """Number of calendar months simulated [months]."""
+    seed: Annotated[int, Field(ge=0, lt=2**63)] = 0
+    """Default random seed [-]."""
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "EUR"
+    """ISO 4217 code of every money amount in the file [-]."""
+
+    @field_validator("start")
+    @classmethod
+    def _first_of_month(cls, value: dt.date) -> dt.date:
+        if value.day != 1:
+            raise ValueError("must be the first day of a month")
+        return value
+
+    @property
+    def end(self) -> dt.date:
+        """First day after the last simulated month."""
+        total = self.start.month - 1 + self.months
+        return dt.date(self.start.year + total // 12, total % 12 + 1, 1)
+
+
+class Scenario(Frozen):
+    """An IaaS provider's business plan. Build with ``load_scenario``; never mutate:
+    ``override`` returns a re-validated copy."""
+
+    schema_version: Literal[1]
+    """Version of this file format [-]."""
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    """Human-readable name used in titles [-]."""
+    description: str = ""
+    """Free text: what the scenario represents and where its figures come from [-]."""
+    run: Run
+    """How to run it [-]."""
+    segments: Annotated[list[Segment], Field(min_length=1, max_length=100)]
+    """Customer segments [-]."""
+    channels: Channels = Channels()
+    """Sales channels [-]."""
+    pricing: Pricing
+    """List prices [-]."""
+    marketplace: Marketplace = Marketplace()
+    """ISV marketplace [-]."""
+    capacity: Capacity = Capacity()
+    """Servers and procurement [-]."""
+    costs: Costs = Costs()
+    """Operating costs [-]."""
+    finance: Finance = Finance()
+    """Accounting and cash [-]."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        names = [s.name for s in self.segments]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"segment names must be unique, repeated: {', '.join(dupes)}")
+        roles = [r.role for r in self.costs.staff]
+        if len(set(roles)) != len(roles):
+            raise ValueError("staff roles must be unique")
+        for i, event in enumerate(self.finance.funding):
+            if not self.run.start <= event.date < self.run.end:
+                raise ValueError(
+                    f"finance.funding[{i}].date {event.date} is outside the run "
+                    f"({self.run.start} to {self.run.end})"
+                )
+        for i, seg in enumerate(self.segments):
+            if seg.adoption_start is not None and seg.adoption_start >= self.run.end:
+                raise ValueError(
+                    f"segments[{i}].adoption_start {seg.adoption_start} is after the run's end "
+                    f"({self.run.end})"
+                )
+        return self
+
+    def override(self, changes: Mapping[str, Any]) -> Scenario:
+        """A re-validated copy with dotted paths replaced, e.g.
+        ``{"pricing.vm_hour_price": 0.05, "segments[0].churn_per_month": 0.02}``."""
+        from iaas_sim.scenario.overrides import apply_overrides
+
+        return apply_overrides(self, changes)

@@ -1,0 +1,124 @@
+"""The supply side of a scenario: capacity, operating costs and finance."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from iaas_sim.scenario.types import (
+    Count,
+    Date,
+    Frozen,
+    NonNegative,
+    Positive,
+    PositiveCount,
+    Schedule,
+    Share,
+)
+
+
+class Thresholds(Frozen):
+    """Utilisation thresholds that drive procurement (Cloudwatt's CEO: 55 / 75 / 85 %)."""
+
+    low: Share = 0.55
+    """Below this the provider is 'eating the business' [share of capacity]."""
+    target: Share = 0.75
+    """Procurement brings utilisation back to this [share of capacity]."""
+    high: Share = 0.85
+    """Above this servers are ordered [share of capacity]."""
+
+    @model_validator(mode="after")
+    def _increasing(self) -> Thresholds:
+        if not (0.0 < self.low < self.target < self.high <= 1.0):
+            raise ValueError(
+                "thresholds must satisfy 0 < low < target < high <= 1, got "
+                f"low={self.low}, target={self.target}, high={self.high}"
+            )
+        return self
+
+
+class Capacity(Frozen):
+    """Servers the provider buys and how it decides to buy more."""
+
+    vms_per_server: PositiveCount = 20
+    """VMs one server hosts [VMs per server]."""
+    servers_per_rack: PositiveCount = 20
+    """Servers in one rack [servers per rack]."""
+    initial_servers: Annotated[int, Field(ge=0, le=10_000_000)] = 0
+    """Servers installed at the run's start, bought then [servers]."""
+    capex_per_server: NonNegative = 8000.0
+    """Purchase and installation cost of one server, its share of network and storage
+    included [currency per server]."""
+    lead_time_days: Annotated[float, Field(ge=0.0, le=3650.0)] = 60.0
+    """Time from order to servers in service [days]."""
+    min_order_servers: PositiveCount = 1
+    """Smallest order placed [servers]."""
+    thresholds: Thresholds = Thresholds()
+    """Utilisation thresholds low / target / high [shares of capacity]."""
+    utilisation_basis: Literal["peak", "mean"] = "peak"
+    """Which monthly utilisation the thresholds apply to: the peak hour or the mean [-]."""
+    forecast: bool = True
+    """Order on the demand forecast one lead time ahead (linear trend of the last three
+    months), not only on this month's [-]."""
+    admission_max_utilisation: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
+    """New customers are refused when their expected peak load would push the expected peak
+    above this share of capacity [share of capacity]."""
+
+
+class StaffRole(Frozen):
+    """A group of employees with the same loaded cost."""
+
+    role: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+    """Name of the role [-]."""
+    headcount: Schedule
+    """Employees in this role over time [people]."""
+    loaded_cost_per_year: NonNegative
+    """Salary, social charges and overheads of one employee [currency per person-year]."""
+
+
+class Costs(Frozen):
+    """Operating costs."""
+
+    power_w_per_server: NonNegative = 350.0
+    """Average electrical draw of one server [W per server]."""
+    pue: Annotated[float, Field(ge=1.0, le=5.0)] = 1.6
+    """Power usage effectiveness of the datacenter [ratio]."""
+    electricity_price_per_kwh: NonNegative = 0.08
+    """Electricity price [currency per kWh]."""
+    colocation_per_rack_month: NonNegative = 1500.0
+    """Rent of one rack's space, cooling and connectivity from the house provider
+    [currency per rack-month]."""
+    maintenance_share_of_capex_per_year: Share = 0.10
+    """Hardware and software maintenance [share of installed capex per year]."""
+    staff: list[StaffRole] = []
+    """Staff plan by role [-]."""
+    marketing_per_month: Schedule = 0.0
+    """Marketing spend [currency per month]."""
+
+
+class FundingEvent(Frozen):
+    """Cash put in by shareholders or lenders."""
+
+    date: Date
+    """Day the cash arrives [date]."""
+    amount: Positive
+    """Cash received [currency]."""
+
+
+class Finance(Frozen):
+    """Accounting and cash conventions."""
+
+    depreciation_years: Annotated[float, Field(gt=0.0, le=50.0)] = 4.0
+    """Straight-line depreciation period of servers [years]."""
+    discount_rate_per_year: Annotated[float, Field(ge=0.0, le=1.0)] = 0.10
+    """Rate used for the NPV [share per year]."""
+    dso_days: Annotated[float, Field(ge=0.0, le=365.0)] = 30.0
+    """Days sales outstanding: delay between billing and cash [days]."""
+    initial_cash: NonNegative = 0.0
+    """Cash in the bank at the run's start [currency]."""
+    funding: list[FundingEvent] = []
+    """Funding events [-]."""
+
+
+__all__ = ["Capacity", "Costs", "Count", "Finance", "FundingEvent", "StaffRole", "Thresholds"]

@@ -1,0 +1,83 @@
+"""Dotted-path overrides: ``{"pricing.vm_hour_price": 0.05}`` -> a re-validated copy."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from iaas_sim.scenario.errors import Problem, ScenarioError
+
+if TYPE_CHECKING:
+    from iaas_sim.scenario.model import Scenario
+
+_TOKEN = re.compile(r'"([^"]*)"|\[(\d+)\]|([^.\[\]"]+)')
+
+
+def parse_path(path: str) -> list[str | int]:
+    """``segments[0].sla_mix."99.9"`` -> ``["segments", 0, "sla_mix", "99.9"]``."""
+    tokens: list[str | int] = []
+    for quoted, index, bare in _TOKEN.findall(path):
+        if index:
+            tokens.append(int(index))
+        else:
+            tokens.append(quoted or bare)
+    if not tokens or "".join(str(t) for t in tokens) == "":
+        raise ValueError("empty path")
+    return tokens
+
+
+def _step(node: Any, tokens: list[str | int], i: int) -> tuple[Any, int]:
+    """The key (or index) at ``tokens[i]`` in ``node`` and how many tokens it used."""
+    token = tokens[i]
+    if isinstance(node, list):
+        if isinstance(token, int) or token.isdigit():
+            index = int(token)
+            if not 0 <= index < len(node):
+                raise KeyError(f"index {index} is out of range (there are {len(node)})")
+            return index, 1
+        for k, item in enumerate(node):
+            if isinstance(item, dict) and token in (item.get("name"), item.get("role")):
+                return k, 1
+        raise KeyError(f"no item named '{token}'")
+    if isinstance(node, dict):
+        # Keys such as "99.9" contain dots: join following tokens until one matches.
+        for used in range(1, len(tokens) - i + 1):
+            key = ".".join(str(t) for t in tokens[i : i + used])
+            if key in node:
+                return key, used
+        close = difflib.get_close_matches(str(token), [str(k) for k in node], n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise KeyError(f"unknown key{hint}")
+    raise KeyError(f"'{token}' goes inside a value that has no keys")
+
+
+def set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    """Replace the value at ``path`` in nested plain data (in place)."""
+    tokens = parse_path(path)
+    node: Any = data
+    i = 0
+    while True:
+        key, used = _step(node, tokens, i)
+        i += used
+        if i >= len(tokens):
+            node[key] = value
+            return
+        node = node[key]
+
+
+def apply_overrides(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
+    """A re-validated copy of ``scenario`` with every dotted path in ``changes`` replaced."""
+    from iaas_sim.scenario.load import scenario_to_dict, validate_scenario
+
+    data = scenario_to_dict(scenario)
+    problems = []
+    for path, value in changes.items():
+        try:
+            set_path(data, path, value)
+        except (KeyError, ValueError) as exc:
+            problems.append(Problem(path, str(exc.args[0]), value, True))
+    if problems:
+        raise ScenarioError(problems, "override")
+    return validate_scenario(data, source="override")
