@@ -1,0 +1,112 @@
+"""Finance maths: depreciation, collections with DSO, cash flow, NPV, IRR and the metrics."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import brentq
+
+from iaas_sim.core.calendar import HOURS_PER_MONTH
+
+DAYS_PER_MONTH = HOURS_PER_MONTH / 24
+
+
+def compute_depreciation(in_service_capex: np.ndarray, life_months: float) -> np.ndarray:
+    """Straight-line depreciation per month of capex put in service each month (the month it
+    enters service counts in full; a fractional last month takes the remainder)."""
+    whole = math.floor(life_months)
+    kernel = np.ones(whole + (1 if life_months > whole else 0))
+    if life_months > whole:
+        kernel[-1] = life_months - whole
+    kernel /= life_months
+    return np.convolve(in_service_capex, kernel)[: len(in_service_capex)]
+
+
+def compute_collections(revenue: np.ndarray, dso_days: float) -> np.ndarray:
+    """Cash received per month when bills are paid ``dso_days`` after the month billed:
+    a fractional lag is shared between the two neighbouring months."""
+    lag = dso_days / DAYS_PER_MONTH
+    k = math.floor(lag)
+    frac = lag - k
+    n = len(revenue)
+    shifted = np.zeros(n + k + 2)
+    shifted[k : k + n] += (1.0 - frac) * revenue
+    shifted[k + 1 : k + 1 + n] += frac * revenue
+    return shifted[:n]
+
+
+def compute_npv(cash: np.ndarray, rate_per_year: float) -> float:
+    """Net present value, each month's cash discounted from the end of that month."""
+    t = (np.arange(len(cash)) + 1) / 12.0
+    return float(np.sum(cash / (1.0 + rate_per_year) ** t))
+
+
+def compute_irr(cash: np.ndarray) -> float | None:
+    """Yearly internal rate of return of monthly cash flows, ``None`` when undefined
+    (no sign change, or no root between -99 % and +1000 % a month)."""
+    if not (np.any(cash < 0) and np.any(cash > 0)):
+        return None
+    t = np.arange(len(cash)) + 1.0
+
+    def npv(r: float) -> float:
+        return float(np.sum(cash * np.exp(-t * np.log1p(r))))
+
+    lo, hi = -0.99, 10.0
+    if npv(lo) * npv(hi) > 0:
+        return None
+    monthly = brentq(npv, lo, hi, xtol=1e-12, maxiter=500)
+    return float((1.0 + monthly) ** 12 - 1.0)
+
+
+@dataclass(frozen=True)
+class Statements:
+    """Monthly P&L and cash lines."""
+
+    ebitda: np.ndarray
+    ebit: np.ndarray
+    collections: np.ndarray
+    free_cash_flow: np.ndarray
+    cash_flow: np.ndarray
+    cumulative_cash: np.ndarray
+    cumulative_free_cash_flow: np.ndarray
+
+
+def compute_statements(revenue: np.ndarray, opex: np.ndarray, capex: np.ndarray,
+                       depreciation: np.ndarray, funding: np.ndarray, dso_days: float,
+                       upfront_cash: np.ndarray | None = None) -> Statements:
+    """EBITDA, EBIT and cash. Free cash flow = collections - opex - capex; cash flow adds
+    funding; cumulative cash is the bank balance."""
+    ebitda = revenue - opex
+    collections = compute_collections(revenue, dso_days)
+    if upfront_cash is not None:
+        collections = collections + upfront_cash
+    fcf = collections - opex - capex
+    cash_flow = fcf + funding
+    return Statements(ebitda, ebitda - depreciation, collections, fcf, cash_flow,
+                      np.cumsum(cash_flow), np.cumsum(fcf))
+
+
+def compute_breakeven(ebitda: np.ndarray) -> int | None:
+    """First month of positive EBITDA that lasts to the end of the run."""
+    negative = np.flatnonzero(ebitda <= 0)
+    first = 0 if len(negative) == 0 else int(negative[-1]) + 1
+    return first if first < len(ebitda) else None
+
+
+def compute_payback(cumulative_fcf: np.ndarray) -> int | None:
+    """First month, after the deepest point of the J-curve, when cumulative free cash flow
+    is back to zero (its start). Month 0 if it never goes below zero."""
+    if len(cumulative_fcf) == 0:
+        return None
+    trough = int(np.argmin(cumulative_fcf))
+    if cumulative_fcf[trough] >= 0:
+        return 0
+    back = np.flatnonzero(cumulative_fcf[trough:] >= 0)
+    return trough + int(back[0]) if len(back) else None
+
+
+def compute_peak_funding(cumulative_fcf: np.ndarray) -> float:
+    """Deepest cumulative free-cash-flow deficit, as a positive number (0 if none)."""
+    return float(max(0.0, -cumulative_fcf.min(initial=0.0)))

@@ -1,0 +1,89 @@
+"""New customers: who they are (segment, channel, size, SLA tier, partner tier, marketplace
+purchase, lifetime), drawn in batches with numpy from the named streams."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from iaas_sim.core.billing import compute_group
+from iaas_sim.core.calendar import HOURS_PER_MONTH
+from iaas_sim.core.distributions import sample_vms
+from iaas_sim.core.profiles import PROFILE_TABLE
+from iaas_sim.scenario.model import Scenario
+from iaas_sim.scenario.types import CHANNELS, PROFILES
+
+PARTNERS = CHANNELS.index("partners")
+
+
+class ArrivalFactory:
+    """Draws the attributes of batches of new customers."""
+
+    def __init__(self, scenario: Scenario, streams: dict[str, np.random.Generator]) -> None:
+        self.sc = scenario
+        self.rng = streams
+        segs = scenario.segments
+        self.profile = np.array([PROFILES.index(s.usage_profile) for s in segs])
+        self.cv = np.array([
+            s.usage_cv if s.usage_cv is not None else PROFILE_TABLE[s.usage_profile].cv
+            for s in segs
+        ])
+        self.phi = np.array([
+            s.usage_autocorrelation if s.usage_autocorrelation is not None
+            else PROFILE_TABLE[s.usage_profile].autocorrelation
+            for s in segs
+        ])
+        # Monthly churn probability c -> exponential lifetime with hazard -ln(1 - c).
+        self.hazard = np.array([-np.log1p(-min(s.churn_per_month, 1 - 1e-12)) for s in segs])
+        self.sla_cdf = np.cumsum([s.sla_mix.as_tuple() for s in segs], axis=1)
+        tiers = scenario.channels.partners.tier_mix
+        self.tier_cdf = np.cumsum([tiers.registered, tiers.certified, tiers.premium])
+
+    def sample_sizes(self, segment: int, n: int) -> np.ndarray:
+        return sample_vms(self.sc.segments[segment].vms_per_customer, self.rng["sizes"], n)
+
+    def make(self, segment: np.ndarray, channel: int, times: np.ndarray,
+             vms: np.ndarray) -> dict[str, np.ndarray]:
+        """A pending batch (customers not yet admitted) arriving at ``times`` (hours)."""
+        n = len(times)
+        sla = _pick(self.sla_cdf[segment], self.rng["sla"].random(n))
+        if channel == PARTNERS:
+            tier = _pick(np.broadcast_to(self.tier_cdf, (n, 3)), self.rng["partners"].random(n))
+        else:
+            tier = np.zeros(n, dtype=np.int64)
+        hazard = self.hazard[segment]
+        with np.errstate(divide="ignore"):
+            life_months = np.where(hazard > 0, self.rng["churn"].exponential(size=n) / hazard,
+                                   np.inf)
+        start = np.floor(times).astype(np.int64)
+        life_hours = np.minimum(np.ceil(life_months * HOURS_PER_MONTH), 2**40).astype(np.int64)
+        attached = self.rng["marketplace"].random(n) < self.sc.marketplace.attach_rate
+        channels = np.full(n, channel, dtype=np.int64)
+        return {
+            "time": np.asarray(times, dtype=float),
+            "segment": segment.astype(np.int64),
+            "channel": channels,
+            "sla": sla,
+            "partner_tier": tier,
+            "profile": self.profile[segment],
+            "vms": vms.astype(np.float64),
+            "cv": self.cv[segment],
+            "phi": self.phi[segment],
+            "state": self.rng["usage"].standard_normal(n),
+            "start": start,
+            "end": start + np.maximum(life_hours, 1),
+            "attached": attached,
+            "group": compute_group(channels, sla, tier),
+        }
+
+
+def _pick(cdf: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Index of the category each uniform ``u`` falls in, row by row of ``cdf``."""
+    if len(u) == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.minimum((u[:, None] >= cdf).sum(axis=1), cdf.shape[1] - 1).astype(np.int64)
+
+
+def concat(batches: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """One batch from several (empty batches allowed)."""
+    keys = batches[0].keys()
+    return {k: np.concatenate([b[k] for b in batches]) for k in keys}

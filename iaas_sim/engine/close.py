@@ -1,0 +1,144 @@
+"""The monthly close: admit the month's arrivals, pool demand against capacity, bill, and
+decide what to order."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from iaas_sim.core.admission import compute_admission, compute_base_load
+from iaas_sim.core.billing import (
+    N_GROUPS,
+    compute_group_prices,
+    compute_marketplace,
+    compute_usage_bill,
+)
+from iaas_sim.core.pooling import compute_month_pool
+from iaas_sim.core.procurement import compute_forecast, compute_order
+from iaas_sim.engine.book import FIELDS
+from iaas_sim.scenario.types import CHANNELS
+
+if TYPE_CHECKING:
+    from iaas_sim.engine.world import World
+
+
+class MonthCloser:
+    """Closes the months of one world."""
+
+    def __init__(self, world: World) -> None:
+        self.w = world
+        sc = world.sc
+        self.multipliers = np.array(sc.pricing.sla_multipliers.as_tuple())
+        d = sc.channels.partners.discounts
+        self.discounts = np.array([[t.start, t.entreprise, t.critique]
+                                   for t in (d.registered, d.certified, d.premium)])
+        self.shape_mean = world.shapes.mean(axis=1)
+        self.shape_peak = world.shapes.max(axis=1)
+        self.history: list[float] = []
+
+    def _capacity(self, t0: int, t1: int) -> np.ndarray:
+        """Installed servers at each hour of ``[t0, t1)``."""
+        servers = np.zeros(t1 - t0)
+        for hour, n in self.w.deliveries:
+            if hour < t1:
+                servers[max(hour - t0, 0):] += n
+        return servers
+
+    def _admit(self, t0: int, t1: int, capacity_vms: np.ndarray) -> dict[str, float]:
+        w = self.w
+        batch = w.take_pending(t1)
+        if batch is None or len(batch["vms"]) == 0:
+            return {"new_customers": 0, "lost_customers": 0, "lost_vm_hours": 0.0,
+                    "lost_peak_vms": 0.0}
+        present = w.book.active_between(t0, t0 + 1)
+        base = compute_base_load(w.book.col("vms")[present], w.book.col("profile")[present],
+                                 w.shapes)
+        at_arrival = capacity_vms[np.clip(batch["start"] - t0, 0, t1 - t0 - 1)]
+        ok = compute_admission(batch["vms"], batch["profile"], at_arrival, base, w.shapes,
+                               w.sc.capacity.admission_max_utilisation)
+        w.book.append({k: batch[k][ok] for k in FIELDS})
+        refused = ~ok
+        profile, vms = batch["profile"][refused], batch["vms"][refused]
+        return {
+            "new_customers": int(ok.sum()),
+            "lost_customers": int(refused.sum()),
+            "lost_vm_hours": float(np.sum(vms * self.shape_mean[profile]
+                                          * (t1 - batch["start"][refused]))),
+            "lost_peak_vms": float(np.sum(vms * self.shape_peak[profile])),
+        }
+
+    def close(self, m: int) -> dict[str, Any]:
+        w, sc = self.w, self.w.sc
+        t0, t1 = int(w.grid.start_hours[m]), int(w.grid.start_hours[m + 1])
+        servers = self._capacity(t0, t1)
+        capacity = servers * sc.capacity.vms_per_server
+        admitted = self._admit(t0, t1, capacity)
+        idx = w.book.active_between(t0, t1)
+        pool = compute_month_pool(w.book.view(idx), t0, capacity, w.grid.weekday0 * 24,
+                                  w.shapes, N_GROUPS, w.rng["usage"])
+        w.book.set_state(idx, pool.new_state)
+        list_price = sc.pricing.vm_hour_price * (1.0 - sc.pricing.annual_price_cut) ** (m / 12)
+        list_prices, net_prices = compute_group_prices(list_price, self.multipliers,
+                                                       self.discounts)
+        bill = compute_usage_bill(pool.served_by_group, list_prices, net_prices)
+        start, end = w.book.col("start")[idx], w.book.col("end")[idx]
+        attached = w.book.col("attached")[idx]
+        share = (np.minimum(end, t1) - np.maximum(start, t0)) / (t1 - t0)
+        isv, marketplace = compute_marketplace(
+            share[attached], w.book.col("channel")[idx][attached],
+            sc.marketplace.solution_revenue_per_customer_month, sc.marketplace.provider_share)
+        cap_hours = float(capacity.sum())
+        row: dict[str, Any] = {
+            "customers": int(np.sum((start < t1) & (end >= t1))),
+            "new_customers": admitted["new_customers"],
+            "churned_customers": int(np.sum((end >= t0) & (end < t1))),
+            "lost_customers": admitted["lost_customers"],
+            "missed_customers": w.missed,
+            "partners_recruited": w.partners_recruited,
+            "partners_active": w.partners_active,
+            "sales_reps": float(w.reps[m]),
+            "vms_avg": pool.served_vm_hours / (t1 - t0),
+            "vms_peak": pool.peak_demand,
+            "capacity_vms": float(capacity[-1]),
+            "servers": int(servers[-1]),
+            "server_hours": float(servers.sum()),
+            "racks": math.ceil(servers.max(initial=0) / sc.capacity.servers_per_rack),
+            "utilisation": pool.served_vm_hours / cap_hours if cap_hours > 0 else 0.0,
+            "utilisation_peak": pool.utilisation_peak,
+            "unserved_vm_hours": pool.unserved_vm_hours + admitted["lost_vm_hours"],
+            "vm_hours_billed": pool.served_vm_hours,
+            "list_price": list_price,
+            "revenue_usage": float(bill.revenue_by_channel.sum()),
+            "revenue_marketplace": float(marketplace.sum()),
+            "partner_discounts": bill.partner_discounts,
+            "isv_solution_revenue": isv,
+            "pooling_gain": (pool.individual_peak_sum / pool.peak_demand
+                             if pool.peak_demand > 0 else float("nan")),
+        }
+        for c, channel in enumerate(CHANNELS):
+            row[f"revenue_channel_{channel}"] = float(bill.revenue_by_channel[c] + marketplace[c])
+        row.update(self._procure(m, pool.peak_demand, float(pool.demand.mean()),
+                                 admitted["lost_peak_vms"], float(capacity[-1])))
+        return row
+
+    def _procure(self, m: int, peak: float, mean: float, lost_peak: float,
+                 capacity_end: float) -> dict[str, Any]:
+        """Order servers when utilisation (now or forecast one lead time ahead) is above
+        ``high``; demand refused at admission counts as demand."""
+        w, cap = self.w, self.w.sc.capacity
+        basis = (peak if cap.utilisation_basis == "peak" else mean) + lost_peak
+        self.history.append(basis)
+        demand = compute_forecast(np.array(self.history), w.lead_time_months + 1.0) \
+            if cap.forecast else basis
+        planned = capacity_end + w.on_order * cap.vms_per_server
+        n = compute_order(demand, planned, cap.thresholds.high, cap.thresholds.target,
+                          cap.vms_per_server, cap.min_order_servers)
+        if n:
+            w.order_servers(m, n)
+        return {
+            "utilisation_basis": basis / capacity_end if capacity_end > 0 else
+            (math.inf if basis > 0 else 0.0),
+            "servers_ordered": n,
+        }

@@ -1,0 +1,132 @@
+"""The monthly book of accounts: operating costs, P&L, cash flow, and the metrics."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from iaas_sim.core.calendar import compute_schedule
+from iaas_sim.core.finance import (
+    compute_breakeven,
+    compute_depreciation,
+    compute_irr,
+    compute_npv,
+    compute_payback,
+    compute_peak_funding,
+    compute_statements,
+)
+from iaas_sim.scenario.types import CHANNELS
+
+if TYPE_CHECKING:
+    from iaas_sim.engine.world import World
+
+STREAMS: tuple[str, ...] = ("usage", "marketplace")
+"""Revenue streams; each has a ``revenue_<stream>`` column."""
+
+OPEX_LINES: tuple[str, ...] = (
+    "power",
+    "colocation",
+    "maintenance",
+    "staff",
+    "sales_force",
+    "partner_programme",
+    "marketing",
+)
+"""Operating cost lines; each has an ``opex_<line>`` column."""
+
+
+def compute_opex(world: World, rows: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Every opex line per month."""
+    sc, grid = world.sc, world.grid
+    costs = sc.costs
+    kwh = rows["server_hours"].to_numpy() * costs.power_w_per_server * costs.pue / 1000.0
+    staff = sum((compute_schedule(r.headcount, grid) * r.loaded_cost_per_year / 12.0
+                 for r in costs.staff), np.zeros(grid.n_months))
+    installed = np.cumsum(world.in_service_capex)
+    ds, partners = sc.channels.direct_sales, sc.channels.partners
+    return {
+        "power": kwh * costs.electricity_price_per_kwh,
+        "colocation": rows["racks"].to_numpy() * costs.colocation_per_rack_month,
+        "maintenance": installed * costs.maintenance_share_of_capex_per_year / 12.0,
+        "staff": np.asarray(staff, dtype=float),
+        "sales_force": world.reps * ds.cost_per_rep_per_year / 12.0,
+        "partner_programme": rows["partners_recruited"].to_numpy()
+        * partners.programme_cost_per_partner_per_month,
+        "marketing": compute_schedule(costs.marketing_per_month, grid),
+    }
+
+
+def compute_monthly(world: World) -> pd.DataFrame:
+    """The monthly table of a finished world (columns as in DESIGN.md, and more)."""
+    sc, grid = world.sc, world.grid
+    rows = pd.DataFrame(world.rows)
+    rows.index = pd.PeriodIndex(grid.month_starts[:-1], freq="M", name="month")
+    revenue = sum(rows[f"revenue_{s}"] for s in STREAMS)
+    rows.insert(rows.columns.get_loc("revenue_usage"), "revenue", revenue)
+    opex = compute_opex(world, rows)
+    rows["opex"] = sum(opex.values())
+    for line, values in opex.items():
+        rows[f"opex_{line}"] = values
+    funding = np.zeros(grid.n_months)
+    funding[0] += sc.finance.initial_cash
+    for event in sc.finance.funding:
+        funding[grid.month_of_hour(grid.hour_of_date(event.date))] += event.amount
+    rows["capex"] = world.capex
+    rows["depreciation"] = compute_depreciation(world.in_service_capex,
+                                                sc.finance.depreciation_years * 12)
+    st = compute_statements(rows["revenue"].to_numpy(), rows["opex"].to_numpy(), world.capex,
+                            rows["depreciation"].to_numpy(), funding, sc.finance.dso_days)
+    rows["ebitda"] = st.ebitda
+    rows["ebit"] = st.ebit
+    rows["collections"] = st.collections
+    rows["free_cash_flow"] = st.free_cash_flow
+    rows["funding"] = funding
+    rows["cash_flow"] = st.cash_flow
+    rows["cumulative_cash"] = st.cumulative_cash
+    rows["cumulative_free_cash_flow"] = st.cumulative_free_cash_flow
+    gain = rows.pop("pooling_gain")
+    rows["pooling_gain"] = gain
+    return rows
+
+
+def _month(monthly: pd.DataFrame, k: int | None) -> str | None:
+    return None if k is None else str(monthly.index[k])
+
+
+def compute_metrics(monthly: pd.DataFrame, world: World) -> dict[str, Any]:
+    """Scalar metrics of a run (DESIGN.md), months written ``YYYY-MM``."""
+    sc = world.sc
+    th = sc.capacity.thresholds
+    fcf = monthly["free_cash_flow"].to_numpy()
+    cum_fcf = monthly["cumulative_free_cash_flow"].to_numpy()
+    has_capacity = monthly["capacity_vms"].to_numpy() > 0
+    basis = monthly["utilisation_basis"].to_numpy()
+    years = monthly.index.year
+    by_year = monthly["revenue"].groupby(years).sum()
+    gains = monthly["pooling_gain"].dropna()
+    cash = monthly["cumulative_cash"].to_numpy()
+    return {
+        "npv": compute_npv(fcf, sc.finance.discount_rate_per_year),
+        "irr": compute_irr(fcf),
+        "breakeven_month": _month(monthly, compute_breakeven(monthly["ebitda"].to_numpy())),
+        "payback_month": _month(monthly, compute_payback(cum_fcf)),
+        "peak_funding": compute_peak_funding(cum_fcf),
+        "revenue_by_year": {str(y): float(v) for y, v in by_year.items()},
+        "mean_utilisation": float(monthly["utilisation"][has_capacity].mean())
+        if has_capacity.any() else 0.0,
+        "months_below_low_threshold": int(np.sum(has_capacity & (basis < th.low))),
+        "months_above_high_threshold": int(np.sum(basis > th.high)),
+        "pooling_gain": float(gains.mean()) if len(gains) else math.nan,
+        "total_revenue": float(monthly["revenue"].sum()),
+        "final_customers": int(monthly["customers"].iloc[-1]),
+        "final_vms_avg": float(monthly["vms_avg"].iloc[-1]),
+        "lost_customers": int(monthly["lost_customers"].sum()),
+        "missed_customers": int(monthly["missed_customers"].sum()),
+        "unserved_vm_hours": float(monthly["unserved_vm_hours"].sum()),
+        "min_cash_balance": float(cash.min()),
+        "months_cash_negative": int(np.sum(cash < 0)),
+        "revenue_by_channel": {c: float(monthly[f"revenue_channel_{c}"].sum()) for c in CHANNELS},
+    }

@@ -1,0 +1,200 @@
+"""The SimPy world: the business events of an IaaS provider, hour by hour.
+
+SimPy carries the events (a month opens and closes, partners become active, deals sign after
+their sales cycle, ordered servers arrive after their lead time). Customers are arrays in
+the customer book, never SimPy processes; their hourly demand is pooled by the numpy core at
+each monthly close.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from typing import Any
+
+import numpy as np
+import simpy
+
+from iaas_sim.core.adoption import compute_bass_arrivals
+from iaas_sim.core.calendar import compute_month_grid, compute_schedule
+from iaas_sim.core.finance import DAYS_PER_MONTH
+from iaas_sim.core.profiles import profile_matrix
+from iaas_sim.engine.arrivals import ArrivalFactory, concat
+from iaas_sim.engine.book import CustomerBook
+from iaas_sim.engine.close import MonthCloser
+from iaas_sim.scenario.model import Scenario
+from iaas_sim.scenario.types import CHANNELS
+
+WEB, DIRECT, PARTNERS = (CHANNELS.index(c) for c in CHANNELS)
+
+
+class World:
+    """One replication of a scenario."""
+
+    def __init__(self, scenario: Scenario, streams: dict[str, np.random.Generator]) -> None:
+        sc = scenario
+        self.sc = sc
+        self.rng = streams
+        self.grid = compute_month_grid(sc.run.start, sc.run.months)
+        self.env = simpy.Environment()
+        self.book = CustomerBook()
+        self.factory = ArrivalFactory(sc, streams)
+        self.shapes = profile_matrix()
+        self.pending: list[dict[str, np.ndarray]] = []
+        self.deliveries: list[tuple[int, int]] = []
+        n = self.grid.n_months
+        self.capex = np.zeros(n)
+        self.in_service_capex = np.zeros(n)
+        self.on_order = 0
+        if sc.capacity.initial_servers:
+            self.deliveries.append((0, sc.capacity.initial_servers))
+            cost = sc.capacity.initial_servers * sc.capacity.capex_per_server
+            self.capex[0] += cost
+            self.in_service_capex[0] += cost
+        partners = sc.channels.partners
+        self.partners_recruited = partners.initial_partners
+        self.partners_active = partners.initial_partners
+        self.backlog: list[list[int]] = []  # [month the lead came, segment, leads]
+        self.missed = 0
+        self.reps = compute_schedule(sc.channels.direct_sales.reps, self.grid)
+        self.recruits = compute_schedule(partners.recruited_per_month, self.grid)
+        self.expected_arrivals = self._bass_table()
+        self.closer = MonthCloser(self)
+        self.rows: list[dict[str, Any]] = []
+
+    def _bass_table(self) -> np.ndarray:
+        """Expected new adopters per segment and month (segments x months)."""
+        table = np.zeros((len(self.sc.segments), self.grid.n_months))
+        for i, seg in enumerate(self.sc.segments):
+            begin = np.datetime64(seg.adoption_start or self.sc.run.start, "D")
+            years = (self.grid.month_starts - begin).astype(np.int64) / 365.25
+            table[i] = compute_bass_arrivals(years, seg.potential_customers,
+                                             seg.bass_p_per_year, seg.bass_q_per_year)
+        return table
+
+    def run(self) -> None:
+        """Simulate every month."""
+        clock = self.env.process(self._clock())
+        self.env.run(until=clock)
+
+    def _clock(self) -> Generator[simpy.Event, Any, None]:
+        for m in range(self.grid.n_months):
+            self.missed = 0
+            self._open(m)
+            yield self.env.timeout(self.grid.hours_in(m))
+            self.rows.append(self.closer.close(m))
+
+    # -- month opening: partners, new demand by channel, the sales pipeline -----------------
+    def _open(self, m: int) -> None:
+        t0, hours = int(self.grid.start_hours[m]), self.grid.hours_in(m)
+        self._recruit_partners(m)
+        mix = np.array([[s.channel_mix.web, s.channel_mix.direct_sales, s.channel_mix.partners]
+                        for s in self.sc.segments])
+        counts = self.rng["arrivals"].poisson(self.expected_arrivals[:, m, None] * mix)
+        web_seg, web_vms, partner_seg, partner_vms = [], [], [], []
+        max_web = self.sc.channels.web.max_vms_per_customer
+        for s in range(len(self.sc.segments)):
+            sizes = self.factory.sample_sizes(s, int(counts[s, WEB]))
+            big = sizes > max_web
+            web_seg.append(np.full(int((~big).sum()), s))
+            web_vms.append(sizes[~big])
+            # Customers too big for the web shop go to a partner, else to sales, else elsewhere.
+            n_big = int(big.sum())
+            if mix[s, PARTNERS] > 0:
+                partner_seg.append(np.full(n_big, s))
+                partner_vms.append(sizes[big])
+            elif mix[s, DIRECT] > 0:
+                counts[s, DIRECT] += n_big
+            else:
+                self.missed += n_big
+            fresh = self.factory.sample_sizes(s, int(counts[s, PARTNERS]))
+            partner_seg.append(np.full(len(fresh), s))
+            partner_vms.append(fresh)
+            if counts[s, DIRECT]:
+                self.backlog.append([m, s, int(counts[s, DIRECT])])
+        self._arrive(WEB, np.concatenate(web_seg), np.concatenate(web_vms), t0, hours)
+        p_seg, p_vms = np.concatenate(partner_seg), np.concatenate(partner_vms)
+        reach = self.partners_active * self.sc.channels.partners.customers_per_active_partner_per_month
+        if len(p_seg) > reach:
+            # Active partners can only bring so many customers; the rest buy elsewhere.
+            keep = self.rng["partners"].random(len(p_seg)) < reach / len(p_seg)
+            self.missed += int((~keep).sum())
+            p_seg, p_vms = p_seg[keep], p_vms[keep]
+        self._arrive(PARTNERS, p_seg, p_vms, t0, hours)
+        self._run_sales(m, t0, hours)
+
+    def _arrive(self, channel: int, seg: np.ndarray, vms: np.ndarray, t0: int,
+                hours: int) -> None:
+        times = t0 + self.rng["arrivals"].random(len(seg)) * hours
+        self.pending.append(self.factory.make(seg.astype(np.int64), channel, times, vms))
+
+    def _recruit_partners(self, m: int) -> None:
+        partners = self.sc.channels.partners
+        recruits = int(self.rng["partners"].poisson(self.recruits[m]))
+        self.partners_recruited += recruits
+        activating = int(self.rng["partners"].binomial(recruits, partners.share_active))
+        if activating:
+            self.env.process(self._activate(activating, partners.activation_delay_days * 24))
+
+    def _activate(self, n: int, delay_hours: float) -> Generator[simpy.Event, Any, None]:
+        yield self.env.timeout(delay_hours)
+        self.partners_active += n
+
+    def _run_sales(self, m: int, t0: int, hours: int) -> None:
+        """Reps take waiting leads first in, first out; each deal signs one sales cycle later;
+        leads waiting longer than the patience buy elsewhere."""
+        ds = self.sc.channels.direct_sales
+        fresh = [e for e in self.backlog if m - e[0] < ds.lead_patience_months]
+        self.missed += sum(e[2] for e in self.backlog) - sum(e[2] for e in fresh)
+        self.backlog = fresh
+        capacity = self.reps[m] * ds.deals_per_rep_per_month
+        deals = math.floor(capacity) + int(self.rng["sales"].random() < capacity % 1.0)
+        taken: list[int] = []
+        for entry in self.backlog:
+            k = min(entry[2], deals - len(taken))
+            taken += [entry[1]] * k
+            entry[2] -= k
+        self.backlog = [e for e in self.backlog if e[2] > 0]
+        if taken:
+            seg = np.array(taken, dtype=np.int64)
+            take_times = t0 + self.rng["sales"].random(len(seg)) * hours
+            self.env.process(self._sign(seg, take_times, ds.sales_cycle_days * 24))
+
+    def _sign(self, seg: np.ndarray, take_times: np.ndarray,
+              cycle_hours: float) -> Generator[simpy.Event, Any, None]:
+        yield self.env.timeout(cycle_hours)
+        vms = np.empty(len(seg))
+        for s in np.unique(seg):
+            vms[seg == s] = self.factory.sample_sizes(int(s), int((seg == s).sum()))
+        self.pending.append(self.factory.make(seg, DIRECT, take_times + cycle_hours, vms))
+
+    # -- procurement -----------------------------------------------------------------------
+    def order_servers(self, m: int, n: int) -> None:
+        """Order ``n`` servers now (capex this month); they arrive one lead time later."""
+        cap = self.sc.capacity
+        self.capex[m] += n * cap.capex_per_server
+        self.on_order += n
+        self.env.process(self._deliver(n, cap.lead_time_days * 24))
+
+    def _deliver(self, n: int, lead_hours: float) -> Generator[simpy.Event, Any, None]:
+        yield self.env.timeout(lead_hours)
+        hour = math.ceil(self.env.now)
+        self.deliveries.append((hour, n))
+        self.on_order -= n
+        month = self.grid.month_of_hour(hour)
+        if month < self.grid.n_months:
+            self.in_service_capex[month] += n * self.sc.capacity.capex_per_server
+
+    @property
+    def lead_time_months(self) -> float:
+        return self.sc.capacity.lead_time_days / DAYS_PER_MONTH
+
+    def take_pending(self, t1: int) -> dict[str, np.ndarray] | None:
+        """Pending arrivals before hour ``t1``, in arrival order; later ones stay pending."""
+        if not self.pending:
+            return None
+        batch = concat(self.pending)
+        due = batch["time"] < t1
+        self.pending = [{k: v[~due] for k, v in batch.items()}] if (~due).any() else []
+        order = np.argsort(batch["time"][due], kind="stable")
+        return {k: v[due][order] for k, v in batch.items()}
