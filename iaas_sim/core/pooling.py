@@ -68,30 +68,41 @@ class MonthPool:
 
 def compute_ar1(eps: np.ndarray, phi: float, state: np.ndarray) -> np.ndarray:
     """Stationary unit-variance AR(1) along axis 1: ``x_t = phi x_{t-1} + sqrt(1-phi^2) e_t``,
-    starting from ``state`` (the value before the first column)."""
-    b = [np.sqrt(1.0 - phi * phi)]
-    a = [1.0, -phi]
-    x, _ = lfilter(b, a, eps, axis=1, zi=(phi * state)[:, None])
+    starting from ``state`` (the value before the first column). Keeps ``eps``'s dtype."""
+    dtype = eps.dtype
+    b = np.array([np.sqrt(1.0 - phi * phi)], dtype=dtype)
+    a = np.array([1.0, -phi], dtype=dtype)
+    x, _ = lfilter(b, a, eps, axis=1, zi=(phi * state).astype(dtype)[:, None])
     return np.asarray(x)
 
 
-def _chunk_demand(book: Book, idx: np.ndarray, hours: np.ndarray, weekly: np.ndarray,
-                  shapes: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Hourly demand (customers x hours) of the customers ``idx`` and their last AR state."""
-    n_hours = len(hours)
-    eps = rng.standard_normal((len(idx), n_hours), dtype=np.float32)
-    x = np.empty((len(idx), n_hours))
-    for phi in np.unique(book.phi[idx]):
-        rows = np.flatnonzero(book.phi[idx] == phi)
-        x[rows] = compute_ar1(eps[rows], float(phi), book.state[idx[rows]])
-    level = shapes[book.profile[idx]][:, weekly]
-    level *= book.vms[idx, None]
-    mult = 1.0 + book.cv[idx, None] * x
-    np.maximum(mult, 0.0, out=mult)
-    active = (book.start[idx, None] <= hours) & (hours < book.end[idx, None])
-    demand = level * mult
-    demand *= active
-    return demand, x[:, -1]
+def _chunk_demand(book: Book, idx: np.ndarray, hours: np.ndarray, levels: np.ndarray,
+                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Hourly demand (customers x hours, float32) of the customers ``idx`` and their last
+    AR state. ``levels`` is the profile shapes laid over the month's hours."""
+    eps = rng.standard_normal((len(idx), len(hours)), dtype=np.float32)
+    phis = book.phi[idx]
+    unique = np.unique(phis)
+    if len(unique) == 1:
+        x = compute_ar1(eps, float(unique[0]), book.state[idx])
+    else:
+        x = np.empty_like(eps)
+        for phi in unique:
+            rows = np.flatnonzero(phis == phi)
+            x[rows] = compute_ar1(eps[rows], float(phi), book.state[idx[rows]])
+    last = x[:, -1].astype(np.float64)
+    # demand = vms * shape * max(0, 1 + cv x), computed in place.
+    x *= book.cv[idx, None].astype(np.float32)
+    x += 1.0
+    np.maximum(x, 0.0, out=x)
+    x *= levels[book.profile[idx]]
+    x *= book.vms[idx, None].astype(np.float32)
+    start, end = book.start[idx], book.end[idx]
+    partial = np.flatnonzero((start > hours[0]) | (end <= hours[-1]))
+    if len(partial):
+        inactive = (hours < start[partial, None]) | (hours >= end[partial, None])
+        x[partial] = np.where(inactive, np.float32(0.0), x[partial])
+    return x, last
 
 
 def compute_month_pool(book: Book, month_start: int, capacity: np.ndarray, how0: int,
@@ -104,7 +115,7 @@ def compute_month_pool(book: Book, month_start: int, capacity: np.ndarray, how0:
     of its demand in an hour where demand exceeds capacity."""
     n_hours = len(capacity)
     hours = month_start + np.arange(n_hours)
-    weekly = (how0 + hours) % HOURS_PER_WEEK
+    levels = shapes[:, (how0 + hours) % HOURS_PER_WEEK].astype(np.float32)
     total = np.zeros(n_hours)
     by_group = np.zeros((n_groups, n_hours))
     peaks = 0.0
@@ -112,11 +123,11 @@ def compute_month_pool(book: Book, month_start: int, capacity: np.ndarray, how0:
     n = len(book.vms)
     for lo in range(0, n, chunk):
         idx = np.arange(lo, min(lo + chunk, n))
-        demand, last = _chunk_demand(book, idx, hours, weekly, shapes, rng)
+        demand, last = _chunk_demand(book, idx, hours, levels, rng)
         new_state[idx] = last
-        total += demand.sum(axis=0)
-        peaks += float(demand.max(axis=1).sum())
-        onehot = np.zeros((n_groups, len(idx)))
+        total += demand.sum(axis=0, dtype=np.float64)
+        peaks += float(demand.max(axis=1).sum(dtype=np.float64))
+        onehot = np.zeros((n_groups, len(idx)), dtype=np.float32)
         onehot[book.group[idx], np.arange(len(idx))] = 1.0
         by_group += onehot @ demand
     served = np.minimum(total, capacity)

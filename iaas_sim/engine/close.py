@@ -38,6 +38,15 @@ class MonthCloser:
         self.shape_peak = world.shapes.max(axis=1)
         self.history: list[float] = []
 
+    def _list_price(self, m: int) -> float:
+        """List price of month ``m``: cut by ``annual_price_cut`` a year, compounded monthly
+        from ``price_cut_start``."""
+        pricing = self.w.sc.pricing
+        origin = np.datetime64(pricing.price_cut_start or self.w.sc.run.start, "M")
+        months = max(0, int((self.w.grid.month_starts[m].astype("datetime64[M]") - origin)
+                            .astype(np.int64)))
+        return pricing.vm_hour_price * (1.0 - pricing.annual_price_cut) ** (months / 12)
+
     def _capacity(self, t0: int, t1: int) -> np.ndarray:
         """Installed servers at each hour of ``[t0, t1)``."""
         servers = np.zeros(t1 - t0)
@@ -79,7 +88,7 @@ class MonthCloser:
         pool = compute_month_pool(w.book.view(idx), t0, capacity, w.grid.weekday0 * 24,
                                   w.shapes, N_GROUPS, w.rng["usage"])
         w.book.set_state(idx, pool.new_state)
-        list_price = sc.pricing.vm_hour_price * (1.0 - sc.pricing.annual_price_cut) ** (m / 12)
+        list_price = self._list_price(m)
         list_prices, net_prices = compute_group_prices(list_price, self.multipliers,
                                                        self.discounts)
         bill = compute_usage_bill(pool.served_by_group, list_prices, net_prices)

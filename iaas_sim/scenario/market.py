@@ -202,7 +202,11 @@ class Pricing(Frozen):
     sla_multipliers: SlaMultipliers = SlaMultipliers()
     """Price multiplier per SLA tier [ratio]."""
     annual_price_cut: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
-    """Yearly cut of the list price, compounded monthly from the run's start [share per year]."""
+    """Yearly cut of the list price, compounded monthly from ``price_cut_start``
+    [share per year]."""
+    price_cut_start: Date | None = None
+    """Day the list price is ``vm_hour_price`` and cuts start compounding from; default the
+    run's start [date]."""
 
 
 class Marketplace(Frozen):

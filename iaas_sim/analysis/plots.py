@@ -1,0 +1,142 @@
+"""Plots of results (the only module importing matplotlib). Each ``plot_*`` draws on ``ax``
+(a new figure when ``None``), returns the Axes and never calls ``plt.show()``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib import dates as mdates
+from matplotlib import ticker
+from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
+
+    from iaas_sim.engine.result import Result
+
+SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
+
+
+def format_money(value: float, currency: str = "EUR") -> str:
+    """``1.25e6`` -> ``€1.25M``; k / M / bn with the currency's symbol or code."""
+    sym = SYMBOLS.get(currency, currency + " ")
+    sign, v = ("-" if value < 0 else ""), abs(value)
+    for scale, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+        if v >= scale:
+            return f"{sign}{sym}{v / scale:.3g}{suffix}"
+    return f"{sign}{sym}{v:.3g}"
+
+
+def money_axis(ax: Axes, currency: str, axis: str = "y") -> None:
+    """Readable money ticks on one axis."""
+    fmt = ticker.FuncFormatter(lambda v, _pos: format_money(v, currency))
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def _dates(monthly: pd.DataFrame) -> np.ndarray:
+    return np.asarray(monthly.index.to_timestamp().to_numpy())
+
+
+def _new_axes(ax: Axes | None) -> Axes:
+    if ax is not None:
+        return ax
+    return Figure(figsize=(9, 5), layout="constrained").add_subplot()
+
+
+def _date_axis(ax: Axes) -> None:
+    locator = mdates.AutoDateLocator(maxticks=10)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def plot_cashflow(results: Result | Sequence[Result], ax: Axes | None = None,
+                  labels: Sequence[str] | None = None) -> Axes:
+    """Cumulative free cash flow (the J-curve) of one or several results, with break-even,
+    payback and peak funding marked."""
+    ax = _new_axes(ax)
+    many = [results] if not isinstance(results, Sequence) else list(results)
+    names = list(labels) if labels else [r.metadata.get("scenario_name", "") for r in many]
+    currency = many[0].metadata.get("currency", "EUR")
+    for k, (res, name) in enumerate(zip(many, names, strict=True)):
+        color = mpl.colormaps["tab10"](k % 10)
+        m, x = res.monthly, _dates(res.monthly)
+        cum = m["cumulative_free_cash_flow"].to_numpy()
+        ax.plot(x, cum, color=color, lw=2, label=f"{name} (cumulative free cash flow)")
+        if m["funding"].abs().sum() > 0 and len(many) == 1:
+            ax.plot(x, m["cumulative_cash"], color=color, lw=1, ls="--",
+                    label="cash balance (with funding)")
+        trough = int(np.argmin(cum))
+        if cum[trough] < 0:
+            ax.annotate(f"peak funding {format_money(-cum[trough], currency)}",
+                        (x[trough], cum[trough]), xytext=(0, -14), textcoords="offset points",
+                        ha="center", va="top", fontsize=8, color=color)
+            ax.plot([x[trough]], [cum[trough]], "v", color=color, ms=7)
+        _mark_month(ax, m, res.metrics.get("breakeven_month"), "break-even", color, "o")
+        _mark_month(ax, m, res.metrics.get("payback_month"), "payback", color, "*")
+    ax.axhline(0, color="0.3", lw=0.8)
+    money_axis(ax, currency)
+    _date_axis(ax)
+    ax.set_ylabel(f"cumulative cash ({currency})")
+    ax.set_title("Cumulative cash: the J-curve")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=8)
+    ax.margins(y=0.15)
+    return ax
+
+
+def _mark_month(ax: Axes, monthly: pd.DataFrame, month: str | None, text: str, color: object,
+                marker: str) -> None:
+    if not month:
+        return
+    import pandas as pd
+
+    k = monthly.index.get_loc(pd.Period(month, freq="M"))
+    x = monthly.index[k].to_timestamp()
+    y = monthly["cumulative_free_cash_flow"].iloc[k]
+    ax.plot([x], [y], marker, color=color, ms=9, mec="black", mew=0.5)
+    ax.annotate(f"{text} {month}", (x, y), xytext=(6, 8), textcoords="offset points",
+                fontsize=8, color=color)
+
+
+def plot_revenue_ebitda(result: Result, ax: Axes | None = None) -> Axes:
+    """Monthly revenue, opex and EBITDA."""
+    ax = _new_axes(ax)
+    m, x = result.monthly, _dates(result.monthly)
+    currency = result.metadata.get("currency", "EUR")
+    ax.plot(x, m["revenue"], lw=2, label="revenue", color="tab:green")
+    ax.plot(x, m["opex"], lw=1.5, label="opex", color="tab:red")
+    ax.fill_between(x, m["ebitda"], 0, where=m["ebitda"] >= 0, color="tab:green", alpha=0.2,
+                    step="mid", label="EBITDA > 0")
+    ax.fill_between(x, m["ebitda"], 0, where=m["ebitda"] < 0, color="tab:red", alpha=0.2,
+                    step="mid", label="EBITDA < 0")
+    ax.axhline(0, color="0.3", lw=0.8)
+    money_axis(ax, currency)
+    _date_axis(ax)
+    ax.set_ylabel(f"per month ({currency})")
+    ax.set_title("Revenue, opex and EBITDA per month: the scissors")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=8)
+    return ax
+
+
+def make_cashflow_figure(result: Result) -> Figure:
+    """The figure of ``cashflow.png``: the J-curve above, revenue and EBITDA below."""
+    fig = Figure(figsize=(10, 8), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
+    plot_cashflow(result, ax=top)
+    plot_revenue_ebitda(result, ax=bottom)
+    fig.suptitle(result.metadata.get("scenario_name", ""), fontsize=12, fontweight="bold")
+    return fig
+
+
+def save_figure(fig: Figure, path: str | Path, dpi: int = 120) -> Path:
+    """Save through a temporary file renamed into place."""
+    from iaas_sim.engine.result import atomic_write
+
+    target = Path(path)
+    return atomic_write(target, lambda p: fig.savefig(p, dpi=dpi, format=target.suffix[1:]))

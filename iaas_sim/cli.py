@@ -1,0 +1,128 @@
+"""The ``iaas-sim`` command: parse, call, write files, print."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from iaas_sim.scenario import ScenarioError, load_scenario
+
+app = typer.Typer(
+    name="iaas-sim",
+    help="Simulate an IaaS provider's business: customers, channels, pooling, P&L, cash.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+EXIT_BAD_INPUT = 2
+
+
+def _fail(exc: ScenarioError) -> None:
+    """Print every problem of a bad input, no traceback, and exit 2."""
+    for line in str(exc).splitlines():
+        err.print(line, markup=False, highlight=False)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@app.command()
+def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files (TOML).")]) -> None:
+    """Check scenario files: 'OK' per good file, every error with its key path otherwise."""
+    bad = False
+    for path in files:
+        try:
+            load_scenario(path)
+        except ScenarioError as exc:
+            bad = True
+            for line in str(exc).splitlines():
+                err.print(line, markup=False, highlight=False)
+        else:
+            out.print(f"{path}: OK", markup=False, highlight=False)
+    if bad:
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@app.command()
+def run(
+    file: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
+    seed: Annotated[int | None, typer.Option(help="Random seed (default: run.seed).",
+                                             min=0)] = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Output folder (default: results/<file name>).")] = None,
+    plot: Annotated[bool, typer.Option(help="Also write cashflow.png.")] = True,
+) -> None:
+    """Simulate a scenario; write monthly.csv, monthly.parquet, metrics.json, cashflow.png."""
+    from iaas_sim.engine import simulate
+
+    try:
+        scenario = load_scenario(file)
+    except ScenarioError as exc:
+        _fail(exc)
+    result = simulate(scenario, seed=seed)
+    target = out_dir if out_dir is not None else Path("results") / file.stem
+    written = result.save(target)
+    if plot:
+        from iaas_sim.analysis.plots import make_cashflow_figure, save_figure
+
+        written.append(save_figure(make_cashflow_figure(result), target / "cashflow.png"))
+    _print_summary(result.metrics, result.metadata)
+    out.print("wrote " + ", ".join(str(p) for p in written), highlight=False)
+
+
+@app.command()
+def schema(
+    output: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
+) -> None:
+    """Print (or write) the JSON schema of scenario files."""
+    from iaas_sim.scenario.model import Scenario
+
+    text = json.dumps(Scenario.model_json_schema(by_alias=True), indent=2) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text)
+
+
+def _print_summary(metrics: dict[str, Any], metadata: dict[str, Any]) -> None:
+    from iaas_sim.analysis.plots import format_money
+
+    cur = metadata.get("currency", "EUR")
+    table = Table(title=f"{metadata['scenario_name']} (seed {metadata['seed']})")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    irr = metrics["irr"]
+    rows = [
+        ("revenue, whole run", format_money(metrics["total_revenue"], cur)),
+        *((f"revenue {y}", format_money(v, cur)) for y, v in metrics["revenue_by_year"].items()),
+        ("break-even (EBITDA > 0 for good)", metrics["breakeven_month"] or "never"),
+        ("payback (cumulative cash back to 0)", metrics["payback_month"] or "never"),
+        ("peak funding", format_money(metrics["peak_funding"], cur)),
+        ("NPV", format_money(metrics["npv"], cur)),
+        ("IRR", "undefined" if irr is None else f"{irr:.1%}"),
+        ("mean utilisation", f"{metrics['mean_utilisation']:.1%}"),
+        ("months below low threshold", str(metrics["months_below_low_threshold"])),
+        ("months above high threshold", str(metrics["months_above_high_threshold"])),
+        ("pooling gain", f"{metrics['pooling_gain']:.2f}"),
+        ("customers at the end", f"{metrics['final_customers']:,}"),
+        ("customers lost (capacity full)", f"{metrics['lost_customers']:,}"),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    out.print(table)
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()
