@@ -21,16 +21,19 @@ app = typer.Typer(
     add_completion=False,
 )
 out = Console()
-err = Console(stderr=True)
 
 EXIT_BAD_INPUT = 2
 
 
 def _fail(exc: ScenarioError) -> None:
     """Print every problem of a bad input, no traceback, and exit 2."""
-    for line in str(exc).splitlines():
-        err.print(line, markup=False, highlight=False)
+    _print_problems(exc)
     raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _print_problems(exc: ScenarioError) -> None:
+    """One plain line per problem on stderr (never wrapped: scripts and CI read them)."""
+    sys.stderr.write(str(exc) + "\n")
 
 
 @app.command()
@@ -42,10 +45,9 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files (T
             load_scenario(path)
         except ScenarioError as exc:
             bad = True
-            for line in str(exc).splitlines():
-                err.print(line, markup=False, highlight=False)
+            _print_problems(exc)
         else:
-            out.print(f"{path}: OK", markup=False, highlight=False)
+            sys.stdout.write(f"{path}: OK\n")
     if bad:
         raise typer.Exit(EXIT_BAD_INPUT)
 
@@ -53,10 +55,12 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files (T
 @app.command()
 def run(
     file: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
-    seed: Annotated[int | None, typer.Option(help="Random seed (default: run.seed).",
-                                             min=0)] = None,
-    out_dir: Annotated[Path | None, typer.Option(
-        "--out", help="Output folder (default: results/<file name>).")] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Random seed (default: run.seed).", min=0)
+    ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Output folder (default: results/<file name>).")
+    ] = None,
     plot: Annotated[bool, typer.Option(help="Also write cashflow.png.")] = True,
 ) -> None:
     """Simulate a scenario; write monthly.csv, monthly.parquet, metrics.json, cashflow.png."""
@@ -74,7 +78,7 @@ def run(
 
         written.append(save_figure(make_cashflow_figure(result), target / "cashflow.png"))
     _print_summary(result.metrics, result.metadata)
-    out.print("wrote " + ", ".join(str(p) for p in written), highlight=False)
+    sys.stdout.write("wrote " + ", ".join(str(p) for p in written) + "\n")
 
 
 @app.command()

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 
 import matplotlib as mpl
 import numpy as np
+import pandas as pd
 from matplotlib import dates as mdates
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
-    import pandas as pd
     from matplotlib.axes import Axes
 
     from iaas_sim.engine.result import Result
@@ -39,7 +39,7 @@ def money_axis(ax: Axes, currency: str, axis: str = "y") -> None:
 
 
 def _dates(monthly: pd.DataFrame) -> np.ndarray:
-    return np.asarray(monthly.index.to_timestamp().to_numpy())
+    return np.asarray(pd.PeriodIndex(monthly.index).to_timestamp().to_numpy())
 
 
 def _new_axes(ax: Axes | None) -> Axes:
@@ -54,8 +54,9 @@ def _date_axis(ax: Axes) -> None:
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
-def plot_cashflow(results: Result | Sequence[Result], ax: Axes | None = None,
-                  labels: Sequence[str] | None = None) -> Axes:
+def plot_cashflow(
+    results: Result | Sequence[Result], ax: Axes | None = None, labels: Sequence[str] | None = None
+) -> Axes:
     """Cumulative free cash flow (the J-curve) of one or several results, with break-even,
     payback and peak funding marked."""
     ax = _new_axes(ax)
@@ -68,13 +69,27 @@ def plot_cashflow(results: Result | Sequence[Result], ax: Axes | None = None,
         cum = m["cumulative_free_cash_flow"].to_numpy()
         ax.plot(x, cum, color=color, lw=2, label=f"{name} (cumulative free cash flow)")
         if m["funding"].abs().sum() > 0 and len(many) == 1:
-            ax.plot(x, m["cumulative_cash"], color=color, lw=1, ls="--",
-                    label="cash balance (with funding)")
+            ax.plot(
+                x,
+                m["cumulative_cash"],
+                color=color,
+                lw=1,
+                ls="--",
+                label="cash balance (with funding)",
+            )
         trough = int(np.argmin(cum))
         if cum[trough] < 0:
-            ax.annotate(f"peak funding {format_money(-cum[trough], currency)}",
-                        (x[trough], cum[trough]), xytext=(0, -14), textcoords="offset points",
-                        ha="center", va="top", fontsize=8, color=color)
+            ha = _side(trough, len(cum))
+            ax.annotate(
+                f"peak funding {format_money(-cum[trough], currency)}",
+                (x[trough], cum[trough]),
+                xytext=(0, -14),
+                textcoords="offset points",
+                ha=ha,
+                va="top",
+                fontsize=8,
+                color=color,
+            )
             ax.plot([x[trough]], [cum[trough]], "v", color=color, ms=7)
         _mark_month(ax, m, res.metrics.get("breakeven_month"), "break-even", color, "o")
         _mark_month(ax, m, res.metrics.get("payback_month"), "payback", color, "*")
@@ -89,18 +104,33 @@ def plot_cashflow(results: Result | Sequence[Result], ax: Axes | None = None,
     return ax
 
 
-def _mark_month(ax: Axes, monthly: pd.DataFrame, month: str | None, text: str, color: object,
-                marker: str) -> None:
+def _mark_month(
+    ax: Axes, monthly: pd.DataFrame, month: str | None, text: str, color: object, marker: str
+) -> None:
     if not month:
         return
-    import pandas as pd
-
-    k = monthly.index.get_loc(pd.Period(month, freq="M"))
-    x = monthly.index[k].to_timestamp()
+    months = pd.PeriodIndex(monthly.index)
+    k = list(months).index(pd.Period(month, freq="M"))
+    x = np.datetime64(months[k].to_timestamp(), "D")
     y = monthly["cumulative_free_cash_flow"].iloc[k]
     ax.plot([x], [y], marker, color=color, ms=9, mec="black", mew=0.5)
-    ax.annotate(f"{text} {month}", (x, y), xytext=(6, 8), textcoords="offset points",
-                fontsize=8, color=color)
+    ha = _side(k, len(monthly))
+    ax.annotate(
+        f"{text} {month}",
+        (x, y),
+        xytext=(-6 if ha == "right" else 6, 8),
+        textcoords="offset points",
+        ha=ha,
+        fontsize=8,
+        color=color,
+    )
+
+
+def _side(k: int, n: int) -> str:
+    """Text alignment that keeps a label at position ``k`` of ``n`` inside the axes."""
+    if k > 0.8 * n:
+        return "right"
+    return "left" if k < 0.2 * n else "center"
 
 
 def plot_revenue_ebitda(result: Result, ax: Axes | None = None) -> Axes:
@@ -110,10 +140,26 @@ def plot_revenue_ebitda(result: Result, ax: Axes | None = None) -> Axes:
     currency = result.metadata.get("currency", "EUR")
     ax.plot(x, m["revenue"], lw=2, label="revenue", color="tab:green")
     ax.plot(x, m["opex"], lw=1.5, label="opex", color="tab:red")
-    ax.fill_between(x, m["ebitda"], 0, where=m["ebitda"] >= 0, color="tab:green", alpha=0.2,
-                    step="mid", label="EBITDA > 0")
-    ax.fill_between(x, m["ebitda"], 0, where=m["ebitda"] < 0, color="tab:red", alpha=0.2,
-                    step="mid", label="EBITDA < 0")
+    ax.fill_between(
+        x,
+        m["ebitda"],
+        0,
+        where=m["ebitda"] >= 0,
+        color="tab:green",
+        alpha=0.2,
+        step="mid",
+        label="EBITDA > 0",
+    )
+    ax.fill_between(
+        x,
+        m["ebitda"],
+        0,
+        where=m["ebitda"] < 0,
+        color="tab:red",
+        alpha=0.2,
+        step="mid",
+        label="EBITDA < 0",
+    )
     ax.axhline(0, color="0.3", lw=0.8)
     money_axis(ax, currency)
     _date_axis(ax)

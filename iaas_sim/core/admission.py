@@ -16,9 +16,14 @@ def compute_base_load(vms: np.ndarray, profile: np.ndarray, shapes: np.ndarray) 
     return np.asarray(per_profile @ shapes)
 
 
-def compute_admission(vms: np.ndarray, profile: np.ndarray, capacity: np.ndarray,
-                      base_load: np.ndarray, shapes: np.ndarray, max_utilisation: float
-                      ) -> np.ndarray:
+def compute_admission(
+    vms: np.ndarray,
+    profile: np.ndarray,
+    capacity: np.ndarray,
+    base_load: np.ndarray,
+    shapes: np.ndarray,
+    max_utilisation: float,
+) -> np.ndarray:
     """Which arrivals (in arrival order, ``capacity`` in VMs at each arrival) are admitted,
     first come, first served."""
     n = len(vms)

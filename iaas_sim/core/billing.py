@@ -19,11 +19,12 @@ PARTNER_CHANNEL = CHANNELS.index("partners")
 
 def compute_group(channel: np.ndarray, sla: np.ndarray, partner_tier: np.ndarray) -> np.ndarray:
     """Billing group of each customer."""
-    return (channel * len(SLA_TIERS) + sla) * len(PARTNER_TIERS) + partner_tier
+    return np.asarray((channel * len(SLA_TIERS) + sla) * len(PARTNER_TIERS) + partner_tier)
 
 
-def compute_group_prices(list_price: float, multipliers: np.ndarray, discounts: np.ndarray
-                         ) -> tuple[np.ndarray, np.ndarray]:
+def compute_group_prices(
+    list_price: float, multipliers: np.ndarray, discounts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """List and net price per VM-hour of every billing group.
 
     ``multipliers`` has one entry per SLA tier; ``discounts`` is partner tier x environment."""
@@ -37,7 +38,7 @@ def compute_group_prices(list_price: float, multipliers: np.ndarray, discounts: 
 
 def compute_group_channel(values: np.ndarray) -> np.ndarray:
     """Sum per-group values into per-channel values."""
-    return values.reshape(len(CHANNELS), -1).sum(axis=1)
+    return np.asarray(values.reshape(len(CHANNELS), -1).sum(axis=1))
 
 
 @dataclass(frozen=True)
@@ -52,21 +53,21 @@ class UsageBill:
     """Discounts granted to partners, list value minus net revenue [currency]."""
 
 
-def compute_usage_bill(served_by_group: np.ndarray, list_prices: np.ndarray,
-                       net_prices: np.ndarray) -> UsageBill:
+def compute_usage_bill(
+    served_by_group: np.ndarray, list_prices: np.ndarray, net_prices: np.ndarray
+) -> UsageBill:
     """Usage revenue = served VM-hours x list price x SLA multiplier (x (1 - discount))."""
     net = served_by_group * net_prices
     listed = float((served_by_group * list_prices).sum())
     return UsageBill(compute_group_channel(net), listed, listed - float(net.sum()))
 
 
-def compute_marketplace(active_share: np.ndarray, channel: np.ndarray,
-                        solution_revenue: float, provider_share: float
-                        ) -> tuple[float, np.ndarray]:
+def compute_marketplace(
+    active_share: np.ndarray, channel: np.ndarray, solution_revenue: float, provider_share: float
+) -> tuple[float, np.ndarray]:
     """ISV solution revenue of the month and the provider's share of it per channel.
 
     ``active_share`` is, for each customer who bought a solution, the share of the month it
     was active."""
-    gross = np.bincount(channel, weights=active_share * solution_revenue,
-                        minlength=len(CHANNELS))
+    gross = np.bincount(channel, weights=active_share * solution_revenue, minlength=len(CHANNELS))
     return float(gross.sum()), gross * provider_share

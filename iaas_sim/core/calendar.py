@@ -58,8 +58,11 @@ def compute_schedule(schedule: float | list[Step], grid: MonthGrid) -> np.ndarra
     out = np.zeros(n)
     for k, step in enumerate(schedule):
         begin = np.datetime64(step.from_, "D")
-        end = (np.datetime64(schedule[k + 1].from_, "D") if k + 1 < len(schedule)
-               else days[-1] + np.timedelta64(1, "D"))
+        end = (
+            np.datetime64(schedule[k + 1].from_, "D")
+            if k + 1 < len(schedule)
+            else days[-1] + np.timedelta64(1, "D")
+        )
         lo = np.clip(begin, days[:-1], days[1:])
         hi = np.clip(end, days[:-1], days[1:])
         covered = (hi - lo).astype(np.int64) / (days[1:] - days[:-1]).astype(np.int64)

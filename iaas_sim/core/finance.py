@@ -73,9 +73,15 @@ class Statements:
     cumulative_free_cash_flow: np.ndarray
 
 
-def compute_statements(revenue: np.ndarray, opex: np.ndarray, capex: np.ndarray,
-                       depreciation: np.ndarray, funding: np.ndarray, dso_days: float,
-                       upfront_cash: np.ndarray | None = None) -> Statements:
+def compute_statements(
+    revenue: np.ndarray,
+    opex: np.ndarray,
+    capex: np.ndarray,
+    depreciation: np.ndarray,
+    funding: np.ndarray,
+    dso_days: float,
+    upfront_cash: np.ndarray | None = None,
+) -> Statements:
     """EBITDA, EBIT and cash. Free cash flow = collections - opex - capex; cash flow adds
     funding; cumulative cash is the bank balance."""
     ebitda = revenue - opex
@@ -84,8 +90,15 @@ def compute_statements(revenue: np.ndarray, opex: np.ndarray, capex: np.ndarray,
         collections = collections + upfront_cash
     fcf = collections - opex - capex
     cash_flow = fcf + funding
-    return Statements(ebitda, ebitda - depreciation, collections, fcf, cash_flow,
-                      np.cumsum(cash_flow), np.cumsum(fcf))
+    return Statements(
+        ebitda,
+        ebitda - depreciation,
+        collections,
+        fcf,
+        cash_flow,
+        np.cumsum(cash_flow),
+        np.cumsum(fcf),
+    )
 
 
 def compute_breakeven(ebitda: np.ndarray) -> int | None:

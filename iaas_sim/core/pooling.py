@@ -76,8 +76,9 @@ def compute_ar1(eps: np.ndarray, phi: float, state: np.ndarray) -> np.ndarray:
     return np.asarray(x)
 
 
-def _chunk_demand(book: Book, idx: np.ndarray, hours: np.ndarray, levels: np.ndarray,
-                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _chunk_demand(
+    book: Book, idx: np.ndarray, hours: np.ndarray, levels: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Hourly demand (customers x hours, float32) of the customers ``idx`` and their last
     AR state. ``levels`` is the profile shapes laid over the month's hours."""
     eps = rng.standard_normal((len(idx), len(hours)), dtype=np.float32)
@@ -105,9 +106,16 @@ def _chunk_demand(book: Book, idx: np.ndarray, hours: np.ndarray, levels: np.nda
     return x, last
 
 
-def compute_month_pool(book: Book, month_start: int, capacity: np.ndarray, how0: int,
-                       shapes: np.ndarray, n_groups: int, rng: np.random.Generator,
-                       chunk: int = CHUNK_CUSTOMERS) -> MonthPool:
+def compute_month_pool(
+    book: Book,
+    month_start: int,
+    capacity: np.ndarray,
+    how0: int,
+    shapes: np.ndarray,
+    n_groups: int,
+    rng: np.random.Generator,
+    chunk: int = CHUNK_CUSTOMERS,
+) -> MonthPool:
     """Pool the month starting at hour ``month_start`` whose hourly capacity is ``capacity``.
 
     ``how0`` is the hour of the week of the run's hour 0; ``shapes`` the profile table.

@@ -19,8 +19,14 @@ def compute_forecast(history: np.ndarray, months_ahead: float) -> float:
     return float(max(recent[-1], ahead))
 
 
-def compute_order(demand: float, capacity_planned: float, high: float, target: float,
-                  vms_per_server: int, min_order_servers: int) -> int:
+def compute_order(
+    demand: float,
+    capacity_planned: float,
+    high: float,
+    target: float,
+    vms_per_server: int,
+    min_order_servers: int,
+) -> int:
     """Servers to order so that ``demand / capacity`` comes back to ``target`` when it is above
     ``high`` (``capacity_planned`` counts installed and ordered capacity, in VMs)."""
     if demand <= 0.0:

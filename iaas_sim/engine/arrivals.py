@@ -23,15 +23,20 @@ class ArrivalFactory:
         self.rng = streams
         segs = scenario.segments
         self.profile = np.array([PROFILES.index(s.usage_profile) for s in segs])
-        self.cv = np.array([
-            s.usage_cv if s.usage_cv is not None else PROFILE_TABLE[s.usage_profile].cv
-            for s in segs
-        ])
-        self.phi = np.array([
-            s.usage_autocorrelation if s.usage_autocorrelation is not None
-            else PROFILE_TABLE[s.usage_profile].autocorrelation
-            for s in segs
-        ])
+        self.cv = np.array(
+            [
+                s.usage_cv if s.usage_cv is not None else PROFILE_TABLE[s.usage_profile].cv
+                for s in segs
+            ]
+        )
+        self.phi = np.array(
+            [
+                s.usage_autocorrelation
+                if s.usage_autocorrelation is not None
+                else PROFILE_TABLE[s.usage_profile].autocorrelation
+                for s in segs
+            ]
+        )
         # Monthly churn probability c -> exponential lifetime with hazard -ln(1 - c).
         self.hazard = np.array([-np.log1p(-min(s.churn_per_month, 1 - 1e-12)) for s in segs])
         self.sla_cdf = np.cumsum([s.sla_mix.as_tuple() for s in segs], axis=1)
@@ -41,8 +46,9 @@ class ArrivalFactory:
     def sample_sizes(self, segment: int, n: int) -> np.ndarray:
         return sample_vms(self.sc.segments[segment].vms_per_customer, self.rng["sizes"], n)
 
-    def make(self, segment: np.ndarray, channel: int, times: np.ndarray,
-             vms: np.ndarray) -> dict[str, np.ndarray]:
+    def make(
+        self, segment: np.ndarray, channel: int, times: np.ndarray, vms: np.ndarray
+    ) -> dict[str, np.ndarray]:
         """A pending batch (customers not yet admitted) arriving at ``times`` (hours)."""
         n = len(times)
         sla = _pick(self.sla_cdf[segment], self.rng["sla"].random(n))
@@ -52,8 +58,9 @@ class ArrivalFactory:
             tier = np.zeros(n, dtype=np.int64)
         hazard = self.hazard[segment]
         with np.errstate(divide="ignore"):
-            life_months = np.where(hazard > 0, self.rng["churn"].exponential(size=n) / hazard,
-                                   np.inf)
+            life_months = np.where(
+                hazard > 0, self.rng["churn"].exponential(size=n) / hazard, np.inf
+            )
         start = np.floor(times).astype(np.int64)
         life_hours = np.minimum(np.ceil(life_months * HOURS_PER_MONTH), 2**40).astype(np.int64)
         attached = self.rng["marketplace"].random(n) < self.sc.marketplace.attach_rate
@@ -80,7 +87,8 @@ def _pick(cdf: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Index of the category each uniform ``u`` falls in, row by row of ``cdf``."""
     if len(u) == 0:
         return np.zeros(0, dtype=np.int64)
-    return np.minimum((u[:, None] >= cdf).sum(axis=1), cdf.shape[1] - 1).astype(np.int64)
+    picked = np.minimum((u[:, None] >= cdf).sum(axis=1), cdf.shape[1] - 1)
+    return np.asarray(picked, dtype=np.int64)
 
 
 def concat(batches: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:

@@ -29,7 +29,9 @@ class CustomerBook:
 
     def __init__(self, capacity: int = 1024) -> None:
         self.n = 0
-        self._cols = {name: np.zeros(capacity, dtype=dtype) for name, dtype in FIELDS.items()}
+        self._cols: dict[str, np.ndarray] = {
+            name: np.zeros(capacity, dtype=dtype) for name, dtype in FIELDS.items()
+        }
 
     def __len__(self) -> int:
         return self.n
@@ -64,8 +66,16 @@ class CustomerBook:
     def view(self, idx: np.ndarray) -> Book:
         """The pooling core's view of the customers ``idx``."""
         c = self._cols
-        return Book(c["vms"][idx], c["profile"][idx], c["cv"][idx], c["phi"][idx],
-                    c["state"][idx], c["start"][idx], c["end"][idx], c["group"][idx])
+        return Book(
+            c["vms"][idx],
+            c["profile"][idx],
+            c["cv"][idx],
+            c["phi"][idx],
+            c["state"][idx],
+            c["start"][idx],
+            c["end"][idx],
+            c["group"][idx],
+        )
 
     def set_state(self, idx: np.ndarray, state: np.ndarray) -> None:
         self._cols["state"][idx] = state

@@ -32,8 +32,9 @@ class MonthCloser:
         sc = world.sc
         self.multipliers = np.array(sc.pricing.sla_multipliers.as_tuple())
         d = sc.channels.partners.discounts
-        self.discounts = np.array([[t.start, t.entreprise, t.critique]
-                                   for t in (d.registered, d.certified, d.premium)])
+        self.discounts = np.array(
+            [[t.start, t.entreprise, t.critique] for t in (d.registered, d.certified, d.premium)]
+        )
         self.shape_mean = world.shapes.mean(axis=1)
         self.shape_peak = world.shapes.max(axis=1)
         self.history: list[float] = []
@@ -43,38 +44,51 @@ class MonthCloser:
         from ``price_cut_start``."""
         pricing = self.w.sc.pricing
         origin = np.datetime64(pricing.price_cut_start or self.w.sc.run.start, "M")
-        months = max(0, int((self.w.grid.month_starts[m].astype("datetime64[M]") - origin)
-                            .astype(np.int64)))
-        return pricing.vm_hour_price * (1.0 - pricing.annual_price_cut) ** (months / 12)
+        months = max(
+            0, int((self.w.grid.month_starts[m].astype("datetime64[M]") - origin).astype(np.int64))
+        )
+        return float(pricing.vm_hour_price * (1.0 - pricing.annual_price_cut) ** (months / 12))
 
     def _capacity(self, t0: int, t1: int) -> np.ndarray:
         """Installed servers at each hour of ``[t0, t1)``."""
         servers = np.zeros(t1 - t0)
         for hour, n in self.w.deliveries:
             if hour < t1:
-                servers[max(hour - t0, 0):] += n
+                servers[max(hour - t0, 0) :] += n
         return servers
 
     def _admit(self, t0: int, t1: int, capacity_vms: np.ndarray) -> dict[str, float]:
         w = self.w
         batch = w.take_pending(t1)
         if batch is None or len(batch["vms"]) == 0:
-            return {"new_customers": 0, "lost_customers": 0, "lost_vm_hours": 0.0,
-                    "lost_peak_vms": 0.0}
+            return {
+                "new_customers": 0,
+                "lost_customers": 0,
+                "lost_vm_hours": 0.0,
+                "lost_peak_vms": 0.0,
+            }
         present = w.book.active_between(t0, t0 + 1)
-        base = compute_base_load(w.book.col("vms")[present], w.book.col("profile")[present],
-                                 w.shapes)
+        base = compute_base_load(
+            w.book.col("vms")[present], w.book.col("profile")[present], w.shapes
+        )
         at_arrival = capacity_vms[np.clip(batch["start"] - t0, 0, t1 - t0 - 1)]
-        ok = compute_admission(batch["vms"], batch["profile"], at_arrival, base, w.shapes,
-                               w.sc.capacity.admission_max_utilisation)
+        ok = compute_admission(
+            batch["vms"],
+            batch["profile"],
+            at_arrival,
+            base,
+            w.shapes,
+            w.sc.capacity.admission_max_utilisation,
+        )
         w.book.append({k: batch[k][ok] for k in FIELDS})
         refused = ~ok
         profile, vms = batch["profile"][refused], batch["vms"][refused]
         return {
             "new_customers": int(ok.sum()),
             "lost_customers": int(refused.sum()),
-            "lost_vm_hours": float(np.sum(vms * self.shape_mean[profile]
-                                          * (t1 - batch["start"][refused]))),
+            "lost_vm_hours": float(
+                np.sum(vms * self.shape_mean[profile] * (t1 - batch["start"][refused]))
+            ),
             "lost_peak_vms": float(np.sum(vms * self.shape_peak[profile])),
         }
 
@@ -85,19 +99,22 @@ class MonthCloser:
         capacity = servers * sc.capacity.vms_per_server
         admitted = self._admit(t0, t1, capacity)
         idx = w.book.active_between(t0, t1)
-        pool = compute_month_pool(w.book.view(idx), t0, capacity, w.grid.weekday0 * 24,
-                                  w.shapes, N_GROUPS, w.rng["usage"])
+        pool = compute_month_pool(
+            w.book.view(idx), t0, capacity, w.grid.weekday0 * 24, w.shapes, N_GROUPS, w.rng["usage"]
+        )
         w.book.set_state(idx, pool.new_state)
         list_price = self._list_price(m)
-        list_prices, net_prices = compute_group_prices(list_price, self.multipliers,
-                                                       self.discounts)
+        list_prices, net_prices = compute_group_prices(list_price, self.multipliers, self.discounts)
         bill = compute_usage_bill(pool.served_by_group, list_prices, net_prices)
         start, end = w.book.col("start")[idx], w.book.col("end")[idx]
         attached = w.book.col("attached")[idx]
         share = (np.minimum(end, t1) - np.maximum(start, t0)) / (t1 - t0)
         isv, marketplace = compute_marketplace(
-            share[attached], w.book.col("channel")[idx][attached],
-            sc.marketplace.solution_revenue_per_customer_month, sc.marketplace.provider_share)
+            share[attached],
+            w.book.col("channel")[idx][attached],
+            sc.marketplace.solution_revenue_per_customer_month,
+            sc.marketplace.provider_share,
+        )
         cap_hours = float(capacity.sum())
         row: dict[str, Any] = {
             "customers": int(np.sum((start < t1) & (end >= t1))),
@@ -123,31 +140,52 @@ class MonthCloser:
             "revenue_marketplace": float(marketplace.sum()),
             "partner_discounts": bill.partner_discounts,
             "isv_solution_revenue": isv,
-            "pooling_gain": (pool.individual_peak_sum / pool.peak_demand
-                             if pool.peak_demand > 0 else float("nan")),
+            "pooling_gain": (
+                pool.individual_peak_sum / pool.peak_demand
+                if pool.peak_demand > 0
+                else float("nan")
+            ),
         }
         for c, channel in enumerate(CHANNELS):
             row[f"revenue_channel_{channel}"] = float(bill.revenue_by_channel[c] + marketplace[c])
-        row.update(self._procure(m, pool.peak_demand, float(pool.demand.mean()),
-                                 admitted["lost_peak_vms"], float(capacity[-1])))
+        row.update(
+            self._procure(
+                m,
+                pool.peak_demand,
+                float(pool.demand.mean()),
+                admitted["lost_peak_vms"],
+                float(capacity[-1]),
+            )
+        )
         return row
 
-    def _procure(self, m: int, peak: float, mean: float, lost_peak: float,
-                 capacity_end: float) -> dict[str, Any]:
+    def _procure(
+        self, m: int, peak: float, mean: float, lost_peak: float, capacity_end: float
+    ) -> dict[str, Any]:
         """Order servers when utilisation (now or forecast one lead time ahead) is above
         ``high``; demand refused at admission counts as demand."""
         w, cap = self.w, self.w.sc.capacity
         basis = (peak if cap.utilisation_basis == "peak" else mean) + lost_peak
         self.history.append(basis)
-        demand = compute_forecast(np.array(self.history), w.lead_time_months + 1.0) \
-            if cap.forecast else basis
+        demand = (
+            compute_forecast(np.array(self.history), w.lead_time_months + 1.0)
+            if cap.forecast
+            else basis
+        )
         planned = capacity_end + w.on_order * cap.vms_per_server
-        n = compute_order(demand, planned, cap.thresholds.high, cap.thresholds.target,
-                          cap.vms_per_server, cap.min_order_servers)
+        n = compute_order(
+            demand,
+            planned,
+            cap.thresholds.high,
+            cap.thresholds.target,
+            cap.vms_per_server,
+            cap.min_order_servers,
+        )
         if n:
             w.order_servers(m, n)
         return {
-            "utilisation_basis": basis / capacity_end if capacity_end > 0 else
-            (math.inf if basis > 0 else 0.0),
+            "utilisation_basis": basis / capacity_end
+            if capacity_end > 0
+            else (math.inf if basis > 0 else 0.0),
             "servers_ordered": n,
         }

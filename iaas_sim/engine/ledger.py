@@ -43,8 +43,10 @@ def compute_opex(world: World, rows: pd.DataFrame) -> dict[str, np.ndarray]:
     sc, grid = world.sc, world.grid
     costs = sc.costs
     kwh = rows["server_hours"].to_numpy() * costs.power_w_per_server * costs.pue / 1000.0
-    staff = sum((compute_schedule(r.headcount, grid) * r.loaded_cost_per_year / 12.0
-                 for r in costs.staff), np.zeros(grid.n_months))
+    staff = sum(
+        (compute_schedule(r.headcount, grid) * r.loaded_cost_per_year / 12.0 for r in costs.staff),
+        np.zeros(grid.n_months),
+    )
     installed = np.cumsum(world.in_service_capex)
     ds, partners = sc.channels.direct_sales, sc.channels.partners
     return {
@@ -65,7 +67,7 @@ def compute_monthly(world: World) -> pd.DataFrame:
     rows = pd.DataFrame(world.rows)
     rows.index = pd.PeriodIndex(grid.month_starts[:-1], freq="M", name="month")
     revenue = sum(rows[f"revenue_{s}"] for s in STREAMS)
-    rows.insert(rows.columns.get_loc("revenue_usage"), "revenue", revenue)
+    rows.insert(list(rows.columns).index("revenue_usage"), "revenue", revenue)
     opex = compute_opex(world, rows)
     rows["opex"] = sum(opex.values())
     for line, values in opex.items():
@@ -75,10 +77,17 @@ def compute_monthly(world: World) -> pd.DataFrame:
     for event in sc.finance.funding:
         funding[grid.month_of_hour(grid.hour_of_date(event.date))] += event.amount
     rows["capex"] = world.capex
-    rows["depreciation"] = compute_depreciation(world.in_service_capex,
-                                                sc.finance.depreciation_years * 12)
-    st = compute_statements(rows["revenue"].to_numpy(), rows["opex"].to_numpy(), world.capex,
-                            rows["depreciation"].to_numpy(), funding, sc.finance.dso_days)
+    rows["depreciation"] = compute_depreciation(
+        world.in_service_capex, sc.finance.depreciation_years * 12
+    )
+    st = compute_statements(
+        rows["revenue"].to_numpy(),
+        rows["opex"].to_numpy(),
+        world.capex,
+        rows["depreciation"].to_numpy(),
+        funding,
+        sc.finance.dso_days,
+    )
     rows["ebitda"] = st.ebitda
     rows["ebit"] = st.ebit
     rows["collections"] = st.collections
@@ -104,7 +113,7 @@ def compute_metrics(monthly: pd.DataFrame, world: World) -> dict[str, Any]:
     cum_fcf = monthly["cumulative_free_cash_flow"].to_numpy()
     has_capacity = monthly["capacity_vms"].to_numpy() > 0
     basis = monthly["utilisation_basis"].to_numpy()
-    years = monthly.index.year
+    years = pd.PeriodIndex(monthly.index).year
     by_year = monthly["revenue"].groupby(years).sum()
     gains = monthly["pooling_gain"].dropna()
     cash = monthly["cumulative_cash"].to_numpy()
@@ -116,7 +125,8 @@ def compute_metrics(monthly: pd.DataFrame, world: World) -> dict[str, Any]:
         "peak_funding": compute_peak_funding(cum_fcf),
         "revenue_by_year": {str(y): float(v) for y, v in by_year.items()},
         "mean_utilisation": float(monthly["utilisation"][has_capacity].mean())
-        if has_capacity.any() else 0.0,
+        if has_capacity.any()
+        else 0.0,
         "months_below_low_threshold": int(np.sum(has_capacity & (basis < th.low))),
         "months_above_high_threshold": int(np.sum(basis > th.high)),
         "pooling_gain": float(gains.mean()) if len(gains) else math.nan,

@@ -39,16 +39,22 @@ class Result:
         table = self.monthly.copy()
         table.index = table.index.astype(str)
         arrow = pa.Table.from_pandas(table, preserve_index=True)
-        arrow = arrow.replace_schema_metadata({
-            **(arrow.schema.metadata or {}),
-            b"iaas_sim": json.dumps(self.metadata, sort_keys=True).encode(),
-        })
+        arrow = arrow.replace_schema_metadata(
+            {
+                **(arrow.schema.metadata or {}),
+                b"iaas_sim": json.dumps(self.metadata, sort_keys=True).encode(),
+            }
+        )
         document = {"metadata": self.metadata, "metrics": _json_safe(self.metrics)}
         return [
             atomic_write(out / MONTHLY_CSV, lambda p: table.to_csv(p, lineterminator="\n")),
             atomic_write(out / MONTHLY_PARQUET, lambda p: pq.write_table(arrow, p)),
-            atomic_write(out / METRICS_JSON, lambda p: Path(p).write_text(
-                json.dumps(document, indent=2, sort_keys=True, allow_nan=False) + "\n")),
+            atomic_write(
+                out / METRICS_JSON,
+                lambda p: Path(p).write_text(
+                    json.dumps(document, indent=2, sort_keys=True, allow_nan=False) + "\n"
+                ),
+            ),
         ]
 
 

@@ -22,8 +22,10 @@ def package_version() -> str:
         return "0+unknown"
 
 
-def simulate(scenario: Scenario | str | Path | dict[str, Any],
-             seed: int | np.random.SeedSequence | None = None) -> Result:
+def simulate(
+    scenario: Scenario | str | Path | dict[str, Any],
+    seed: int | np.random.SeedSequence | None = None,
+) -> Result:
     """Simulate one replication. ``seed`` defaults to the scenario's ``run.seed``; the same
     scenario and seed always give the same result."""
     sc = load_scenario(scenario)

@@ -68,8 +68,9 @@ class World:
         for i, seg in enumerate(self.sc.segments):
             begin = np.datetime64(seg.adoption_start or self.sc.run.start, "D")
             years = (self.grid.month_starts - begin).astype(np.int64) / 365.25
-            table[i] = compute_bass_arrivals(years, seg.potential_customers,
-                                             seg.bass_p_per_year, seg.bass_q_per_year)
+            table[i] = compute_bass_arrivals(
+                years, seg.potential_customers, seg.bass_p_per_year, seg.bass_q_per_year
+            )
         return table
 
     def run(self) -> None:
@@ -78,18 +79,41 @@ class World:
         self.env.run(until=clock)
 
     def _clock(self) -> Generator[simpy.Event, Any, None]:
+        self._initial_customers()
         for m in range(self.grid.n_months):
             self.missed = 0
             self._open(m)
             yield self.env.timeout(self.grid.hours_in(m))
             self.rows.append(self.closer.close(m))
 
+    def _initial_customers(self) -> None:
+        """The customer base at hour 0, split by channel mix (admission still applies)."""
+        for s, seg in enumerate(self.sc.segments):
+            if not seg.initial_customers:
+                continue
+            mix = [seg.channel_mix.web, seg.channel_mix.direct_sales, seg.channel_mix.partners]
+            split = self.rng["arrivals"].multinomial(seg.initial_customers, mix)
+            for channel, n in enumerate(split):
+                if n:
+                    self.pending.append(
+                        self.factory.make(
+                            np.full(n, s, dtype=np.int64),
+                            channel,
+                            np.zeros(n),
+                            self.factory.sample_sizes(s, int(n)),
+                        )
+                    )
+
     # -- month opening: partners, new demand by channel, the sales pipeline -----------------
     def _open(self, m: int) -> None:
         t0, hours = int(self.grid.start_hours[m]), self.grid.hours_in(m)
         self._recruit_partners(m)
-        mix = np.array([[s.channel_mix.web, s.channel_mix.direct_sales, s.channel_mix.partners]
-                        for s in self.sc.segments])
+        mix = np.array(
+            [
+                [s.channel_mix.web, s.channel_mix.direct_sales, s.channel_mix.partners]
+                for s in self.sc.segments
+            ]
+        )
         counts = self.rng["arrivals"].poisson(self.expected_arrivals[:, m, None] * mix)
         web_seg, web_vms, partner_seg, partner_vms = [], [], [], []
         max_web = self.sc.channels.web.max_vms_per_customer
@@ -114,7 +138,8 @@ class World:
                 self.backlog.append([m, s, int(counts[s, DIRECT])])
         self._arrive(WEB, np.concatenate(web_seg), np.concatenate(web_vms), t0, hours)
         p_seg, p_vms = np.concatenate(partner_seg), np.concatenate(partner_vms)
-        reach = self.partners_active * self.sc.channels.partners.customers_per_active_partner_per_month
+        per_partner = self.sc.channels.partners.customers_per_active_partner_per_month
+        reach = self.partners_active * per_partner
         if len(p_seg) > reach:
             # Active partners can only bring so many customers; the rest buy elsewhere.
             keep = self.rng["partners"].random(len(p_seg)) < reach / len(p_seg)
@@ -123,8 +148,7 @@ class World:
         self._arrive(PARTNERS, p_seg, p_vms, t0, hours)
         self._run_sales(m, t0, hours)
 
-    def _arrive(self, channel: int, seg: np.ndarray, vms: np.ndarray, t0: int,
-                hours: int) -> None:
+    def _arrive(self, channel: int, seg: np.ndarray, vms: np.ndarray, t0: int, hours: int) -> None:
         times = t0 + self.rng["arrivals"].random(len(seg)) * hours
         self.pending.append(self.factory.make(seg.astype(np.int64), channel, times, vms))
 
@@ -160,8 +184,9 @@ class World:
             take_times = t0 + self.rng["sales"].random(len(seg)) * hours
             self.env.process(self._sign(seg, take_times, ds.sales_cycle_days * 24))
 
-    def _sign(self, seg: np.ndarray, take_times: np.ndarray,
-              cycle_hours: float) -> Generator[simpy.Event, Any, None]:
+    def _sign(
+        self, seg: np.ndarray, take_times: np.ndarray, cycle_hours: float
+    ) -> Generator[simpy.Event, Any, None]:
         yield self.env.timeout(cycle_hours)
         vms = np.empty(len(seg))
         for s in np.unique(seg):

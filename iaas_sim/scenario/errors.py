@@ -87,8 +87,12 @@ def _message(err: Any, allowed: list[str]) -> str:
     if kind == "missing":
         return "required key is missing"
     if kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
-        sign = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=",
-                "less_than": "<"}[kind]
+        sign = {
+            "greater_than_equal": ">=",
+            "greater_than": ">",
+            "less_than_equal": "<=",
+            "less_than": "<",
+        }[kind]
         bound = next(iter(ctx.values()))
         return f"must be {sign} {bound}"
     if kind == "finite_number":
@@ -127,8 +131,9 @@ def _allowed_keys(model: Any, loc: tuple[int | str, ...]) -> list[str]:
     return [f.alias or name for name, f in fields.items()]
 
 
-def from_validation_error(exc: ValidationError, model: Any, source: str | None = None
-                          ) -> ScenarioError:
+def from_validation_error(
+    exc: ValidationError, model: Any, source: str | None = None
+) -> ScenarioError:
     """Turn pydantic's errors into problems named by key path."""
     problems: list[Problem] = []
     seen: set[str] = set()

@@ -32,8 +32,9 @@ def read_toml(path: Path) -> dict[str, Any]:
     """Parse a TOML file, turning every failure into a ``ScenarioError`` naming the file."""
     name = str(path)
     if not path.is_file():
-        raise ScenarioError([Problem("", "no such file" if not path.exists() else "not a file")],
-                            name)
+        raise ScenarioError(
+            [Problem("", "no such file" if not path.exists() else "not a file")], name
+        )
     if path.stat().st_size > MAX_FILE_BYTES:
         raise ScenarioError([Problem("", f"file is larger than {MAX_FILE_BYTES} bytes")], name)
     try:

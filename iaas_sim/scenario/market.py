@@ -38,7 +38,7 @@ class ChannelMix(Frozen):
 class SlaMix(Frozen):
     """Share of a segment's customers buying each SLA tier (yearly availability)."""
 
-    sla_99_7: Share = Field(1.0, alias="99.7")
+    sla_99_7: Share = Field(0.0, alias="99.7")
     """Tier 99.7 % ('start' environment) [share 0-1]."""
     sla_99_9: Share = Field(0.0, alias="99.9")
     """Tier 99.9 % ('entreprise' environment) [share 0-1]."""
@@ -66,6 +66,9 @@ class Segment(Frozen):
     """Bass coefficient of innovation p [per year]."""
     bass_q_per_year: Annotated[float, Field(ge=0.0, le=50.0)]
     """Bass coefficient of imitation q [per year]."""
+    initial_customers: Annotated[int, Field(ge=0, le=10_000_000)] = 0
+    """Customers already using the service at the run's start, split by ``channel_mix``; they
+    are not part of ``potential_customers`` [customers]."""
     adoption_start: Date | None = None
     """Day adoption starts (the commercial launch); default the run's start [date]."""
     vms_per_customer: VmDistribution
@@ -81,8 +84,8 @@ class Segment(Frozen):
     """Probability that a customer leaves in a given month [share 0-1 per month]."""
     channel_mix: ChannelMix
     """Share of new customers per channel [shares summing to 1]."""
-    sla_mix: SlaMix = SlaMix()
-    """Share of customers per SLA tier [shares summing to 1]."""
+    sla_mix: SlaMix = SlaMix.model_validate({"99.7": 1.0})
+    """Share of customers per SLA tier; default all at 99.7 % [shares summing to 1]."""
 
 
 class WebChannel(Frozen):
@@ -122,7 +125,7 @@ class Discounts(Frozen):
 class TierMix(Frozen):
     """Share of partners at each certification level."""
 
-    registered: Share = 1.0
+    registered: Share = 0.0
     """Registered partners [share 0-1]."""
     certified: Share = 0.0
     """Certified partners [share 0-1]."""
@@ -162,8 +165,9 @@ class Partners(Frozen):
     programme_cost_per_partner_per_month: NonNegative = 0.0
     """Partner programme cost (enablement, certification, co-marketing) for every recruited
     partner [currency per partner-month]."""
-    tier_mix: TierMix = TierMix()
-    """Share of partners at each certification level [shares summing to 1]."""
+    tier_mix: TierMix = TierMix(registered=1.0)
+    """Share of partners at each certification level; default all registered
+    [shares summing to 1]."""
     discounts: TierDiscounts = TierDiscounts()
     """Discount off list price by level x environment [shares of list price]."""
 

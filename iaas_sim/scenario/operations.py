@@ -91,7 +91,7 @@ class Costs(Frozen):
     [currency per rack-month]."""
     maintenance_share_of_capex_per_year: Share = 0.10
     """Hardware and software maintenance [share of installed capex per year]."""
-    staff: list[StaffRole] = []
+    staff: list[StaffRole] = Field(default_factory=list)
     """Staff plan by role [-]."""
     marketing_per_month: Schedule = 0.0
     """Marketing spend [currency per month]."""
@@ -117,7 +117,7 @@ class Finance(Frozen):
     """Days sales outstanding: delay between billing and cash [days]."""
     initial_cash: NonNegative = 0.0
     """Cash in the bank at the run's start [currency]."""
-    funding: list[FundingEvent] = []
+    funding: list[FundingEvent] = Field(default_factory=list)
     """Funding events [-]."""
 
 

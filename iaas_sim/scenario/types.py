@@ -8,6 +8,7 @@ docstring (which must carry its unit in square brackets) becomes its description
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Annotated, Any
 
 from pydantic import (
@@ -106,7 +107,7 @@ def _check_steps(value: float | list[Step]) -> float | list[Step]:
         if not value:
             raise ValueError("a schedule needs at least one step (or write a single number)")
         dates = [step.from_ for step in value]
-        if any(b <= a for a, b in zip(dates, dates[1:], strict=False)):
+        if any(b <= a for a, b in itertools.pairwise(dates)):
             raise ValueError("schedule steps must be in increasing date order")
     return value
 

@@ -1,0 +1,48 @@
+"""Shared fixtures: small scenarios built as dicts, and the shipped scenarios' runs."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import iaas_sim as sim
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
+
+TINY: dict[str, Any] = {
+    "schema_version": 1,
+    "name": "tiny",
+    "run": {"start": "2024-01-01", "months": 6, "seed": 1},
+    "segments": [
+        {
+            "name": "base",
+            "potential_customers": 0.0,
+            "initial_customers": 10,
+            "bass_p_per_year": 0.1,
+            "bass_q_per_year": 0.3,
+            "vms_per_customer": {"dist": "fixed", "value": 4},
+            "usage_profile": "always_on",
+            "usage_cv": 0.0,
+            "churn_per_month": 0.0,
+            "channel_mix": {"web": 1.0},
+        }
+    ],
+    "pricing": {"vm_hour_price": 0.05},
+    "capacity": {"vms_per_server": 10, "initial_servers": 100, "lead_time_days": 30},
+}
+
+
+def tiny(**changes: Any) -> sim.Scenario:
+    """A small deterministic scenario (10 customers x 4 always-on VMs, no noise, no churn,
+    no arrivals, ample capacity) with dotted-path changes applied."""
+    return sim.load_scenario(copy.deepcopy(TINY)).override(changes)
+
+
+@pytest.fixture(scope="session")
+def shipped_results() -> dict[str, sim.Result]:
+    """One run of every shipped scenario, with its own seed."""
+    return {path.stem: sim.simulate(sim.load_scenario(path)) for path in SCENARIOS}

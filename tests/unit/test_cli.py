@@ -1,0 +1,108 @@
+"""The command line: exit codes, messages, files written (and not written)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import ROOT
+
+
+def iaas_sim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the CLI as a user would, in a subprocess."""
+    return subprocess.run(
+        [sys.executable, "-m", "iaas_sim.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=600,
+        check=False,
+    )
+
+
+def test_validate_prints_ok_for_each_good_file() -> None:
+    files = sorted(str(p) for p in (ROOT / "scenarios").glob("*.toml"))
+    proc = iaas_sim("validate", *files)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [f"{f}: OK" for f in files]
+
+
+def test_validate_bad_file_lists_every_error_and_exits_2(tmp_path: Path) -> None:
+    text = (ROOT / "scenarios/minimal.toml").read_text()
+    text = text.replace("vm_hour_price = 0.05", "vm_hour_price = -0.05")
+    text = text.replace("low = 0.55", "low = 0.80")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text)
+    proc = iaas_sim("validate", str(bad))
+    assert proc.returncode == 2
+    assert f"{bad}: pricing.vm_hour_price: must be > 0.0 (got -0.05)" in proc.stderr
+    assert f"{bad}: capacity.thresholds: thresholds must satisfy" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_run_writes_the_four_outputs(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = iaas_sim("run", str(ROOT / "scenarios/minimal.toml"), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["cashflow.png", "metrics.json", "monthly.csv", "monthly.parquet"]
+    assert (out / "cashflow.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    document = json.loads((out / "metrics.json").read_text())
+    assert document["metadata"]["seed"] == 42
+    assert "payback_month" in document["metrics"]
+    csv = pd.read_csv(out / "monthly.csv", index_col="month")
+    parquet = pd.read_parquet(out / "monthly.parquet")
+    assert list(csv.columns) == list(parquet.columns)
+    assert len(csv) == 36
+    assert "peak funding" in proc.stdout
+
+
+def test_run_seed_option_changes_the_run(tmp_path: Path) -> None:
+    scenario = str(ROOT / "scenarios/minimal.toml")
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert iaas_sim("run", scenario, "--seed", "1", "--out", str(a), "--no-plot").returncode == 0
+    assert iaas_sim("run", scenario, "--seed", "2", "--out", str(b), "--no-plot").returncode == 0
+    assert (a / "monthly.csv").read_bytes() != (b / "monthly.csv").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "churn_per_month = 0.02",
+            "churn_per_month = 1.4",
+            "segments[0].churn_per_month: must be <= 1.0 (got 1.4)",
+        ),
+        ("vm_hour_price", "vm_hour_prize", "pricing.vm_hour_prize: unknown key"),
+        ("[run]", "[run\n", "TOML syntax error"),
+    ],
+)
+def test_bad_scenario_exits_2_with_no_output(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text((ROOT / "scenarios/minimal.toml").read_text().replace(old, new, 1))
+    out = tmp_path / "out"
+    proc = iaas_sim("run", str(bad), "--out", str(out))
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert not out.exists()
+
+
+def test_missing_file_exits_2(tmp_path: Path) -> None:
+    proc = iaas_sim("run", str(tmp_path / "nope.toml"), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2
+    assert "nope.toml: no such file" in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_schema_command_prints_json_schema() -> None:
+    proc = iaas_sim("schema")
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout)["title"] == "Scenario"

@@ -1,0 +1,163 @@
+"""Scenario files: loading, validation messages, overrides, the schema."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+import iaas_sim as sim
+from iaas_sim.scenario.model import Scenario
+from tests.conftest import ROOT, SCENARIOS, tiny
+
+
+def _messages(exc: sim.ScenarioError) -> str:
+    return str(exc)
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_shipped_scenarios_validate(path: Path) -> None:
+    sc = sim.load_scenario(path)
+    assert sc.schema_version == 1
+    assert sc.segments
+
+
+def test_misspelt_key_is_named_with_a_suggestion(tmp_path: Path) -> None:
+    text = (ROOT / "scenarios/minimal.toml").read_text()
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace("churn_per_month", "churn_per_mnth"))
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.load_scenario(bad)
+    assert "segments[0].churn_per_mnth: unknown key; did you mean 'churn_per_month'?" in str(
+        info.value
+    )
+    assert "segments[0].churn_per_month: required key is missing" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"pricing.vm_hour_price": -0.05}, "pricing.vm_hour_price: must be > 0.0 (got -0.05)"),
+        (
+            {"segments[0].churn_per_month": 1.4},
+            "segments[0].churn_per_month: must be <= 1.0 (got 1.4)",
+        ),
+        ({"capacity.thresholds.low": 0.9}, "capacity.thresholds: thresholds must satisfy"),
+        ({"pricing.vm_hour_price": float("nan")}, "pricing.vm_hour_price: must be a finite"),
+        ({"pricing.vm_hour_price": "0.05"}, "pricing.vm_hour_price: must be a number"),
+        ({"run.months": 2.5}, "run.months: must be a whole number (got 2.5)"),
+        ({"run.start": "2024-01-15"}, "run.start: must be the first day of a month"),
+        ({"segments[0].channel_mix.web": 0.5}, "segments[0].channel_mix: channel shares"),
+        (
+            {"segments.base.vms_per_customer": {"dist": "lognormal", "mean": 3.0, "sd": -1.0}},
+            "segments[0].vms_per_customer.sd: must be > 0.0 (got -1.0)",
+        ),
+        (
+            {"channels.direct_sales.reps": "many"},
+            "channels.direct_sales.reps: must be a number or a list of",
+        ),
+        ({"finance.funding": [{"date": "2030-01-01", "amount": 1.0}]}, "outside the run"),
+    ],
+)
+def test_bad_values_are_refused_with_their_key(changes: dict[str, object], expected: str) -> None:
+    with pytest.raises(sim.ScenarioError) as info:
+        tiny(**changes)
+    assert expected in str(info.value)
+
+
+def test_every_error_is_reported_at_once() -> None:
+    with pytest.raises(sim.ScenarioError) as info:
+        tiny(**{"pricing.vm_hour_price": -1.0, "segments[0].churn_per_month": 2.0})
+    assert len(info.value.problems) == 2
+
+
+def test_override_returns_a_new_validated_copy() -> None:
+    sc = tiny()
+    sc2 = sc.override({"pricing.vm_hour_price": 0.07, "segments.base.churn_per_month": 0.02})
+    assert sc.pricing.vm_hour_price == 0.05
+    assert sc2.pricing.vm_hour_price == 0.07
+    assert sc2.segments[0].churn_per_month == 0.02
+
+
+def test_override_reaches_keys_with_dots() -> None:
+    sc = tiny(**{"pricing.sla_multipliers.99.9": 1.3, 'pricing.sla_multipliers."99.99"': 1.6})
+    assert sc.pricing.sla_multipliers.as_tuple() == (1.0, 1.3, 1.6)
+
+
+def test_override_unknown_path_is_named() -> None:
+    with pytest.raises(sim.ScenarioError, match=r"pricing\.vm_hour_prise: unknown key; did you"):
+        tiny(**{"pricing.vm_hour_prise": 0.1})
+
+
+def test_scenarios_are_frozen() -> None:
+    sc = tiny()
+    with pytest.raises(ValueError, match="frozen"):
+        sc.pricing.vm_hour_price = 1.0  # type: ignore[misc]
+
+
+def test_schedule_steps_are_prorated_by_day() -> None:
+    import datetime as dt
+
+    from iaas_sim.core.calendar import compute_month_grid, compute_schedule
+
+    sc = tiny(
+        **{
+            "channels.direct_sales.reps": [
+                {"from": "2024-01-16", "value": 31.0},
+                {"from": "2024-03-01", "value": 0.0},
+            ]
+        }
+    )
+    grid = compute_month_grid(dt.date(2024, 1, 1), 3)
+    values = compute_schedule(sc.channels.direct_sales.reps, grid)
+    assert values.tolist() == [16.0, 31.0, 0.0]
+
+
+def _models(model: type[BaseModel], seen: set[type[BaseModel]]) -> None:
+    from typing import get_args
+
+    if model in seen:
+        return
+    seen.add(model)
+    for field in model.model_fields.values():
+        stack = [field.annotation]
+        while stack:
+            t = stack.pop()
+            if isinstance(t, type) and issubclass(t, BaseModel):
+                _models(t, seen)
+            stack.extend(get_args(t))
+
+
+def test_every_field_documents_its_unit() -> None:
+    seen: set[type[BaseModel]] = set()
+    _models(Scenario, seen)
+    assert len(seen) > 15
+    missing = [
+        f"{m.__name__}.{name}"
+        for m in seen
+        for name, f in m.model_fields.items()
+        if not (f.description and re.search(r"\[[^\]]+\]\.?\s*$", f.description))
+    ]
+    assert missing == []
+
+
+def test_exported_json_schema_is_current() -> None:
+    exported = json.loads((ROOT / "schema/scenario.schema.json").read_text())
+    assert exported == Scenario.model_json_schema(by_alias=True), (
+        "regenerate with: iaas-sim schema --out schema/scenario.schema.json"
+    )
+
+
+def test_toml_syntax_error_names_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.toml"
+    bad.write_text("schema_version = 1\nname = 'x\n")
+    with pytest.raises(sim.ScenarioError, match=r"broken\.toml: TOML syntax error"):
+        sim.load_scenario(bad)
+
+
+def test_strings_that_look_like_code_stay_strings() -> None:
+    sc = tiny(name="__import__('os').system('echo hacked')")
+    assert sc.name == "__import__('os').system('echo hacked')"
