@@ -11,7 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from iaas_sim.scenario import ScenarioError, load_scenario
+from iaas_sim.scenario import Scenario, ScenarioError, load_scenario
+from iaas_sim.scenario.checks import check_scenario
 
 app = typer.Typer(
     name="iaas-sim",
@@ -31,6 +32,12 @@ def _fail(exc: ScenarioError) -> None:
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
+def _warn(path: Path, scenario: Scenario) -> None:
+    """Print the scenario's warnings (they do not change the exit code)."""
+    for text in check_scenario(scenario):
+        sys.stderr.write(f"{path}: warning: {text}\n")
+
+
 def _print_problems(exc: ScenarioError) -> None:
     """One plain line per problem on stderr (never wrapped: scripts and CI read them)."""
     sys.stderr.write(str(exc) + "\n")
@@ -42,11 +49,12 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files (T
     bad = False
     for path in files:
         try:
-            load_scenario(path)
+            scenario = load_scenario(path)
         except ScenarioError as exc:
             bad = True
             _print_problems(exc)
         else:
+            _warn(path, scenario)
             sys.stdout.write(f"{path}: OK\n")
     if bad:
         raise typer.Exit(EXIT_BAD_INPUT)
@@ -70,6 +78,7 @@ def run(
         scenario = load_scenario(file)
     except ScenarioError as exc:
         _fail(exc)
+    _warn(file, scenario)
     result = simulate(scenario, seed=seed)
     target = out_dir if out_dir is not None else Path("results") / file.stem
     written = result.save(target)

@@ -22,7 +22,8 @@ def sample_vms(spec: VmDistribution, rng: np.random.Generator, n: int) -> np.nda
         mu, sigma = _lognormal_params(spec.mean, spec.sd)
         return np.clip(np.rint(rng.lognormal(mu, sigma, size=n)), 1, spec.max).astype(np.int64)
     if isinstance(spec, Discrete):
-        return rng.choice(np.asarray(spec.values, dtype=np.int64), size=n, p=spec.weights)
+        weights = np.asarray(spec.weights) / np.sum(spec.weights)  # validated to sum to 1 +- 1e-6
+        return rng.choice(np.asarray(spec.values, dtype=np.int64), size=n, p=weights)
     raise TypeError(f"unknown distribution {spec!r}")
 
 

@@ -43,20 +43,40 @@ def compute_npv(cash: np.ndarray, rate_per_year: float) -> float:
     return float(np.sum(cash / (1.0 + rate_per_year) ** t))
 
 
+IRR_GRID = np.concatenate([-np.geomspace(0.9, 1e-7, 60), [0.0], np.geomspace(1e-7, 10.0, 80)])
+"""Monthly rates scanned for a sign change of the NPV (-90 % to +1000 % a month)."""
+
+
+def _npv_sign(cash: np.ndarray, rate: float) -> float:
+    """A value with the sign (and the roots) of the NPV at a monthly ``rate``, that never
+    overflows: the NPV itself for ``rate >= 0``, ``(1 + rate)^T`` times it below."""
+    t = np.arange(len(cash)) + 1.0
+    power = -t if rate >= 0 else len(cash) - t
+    return float(np.sum(cash * np.exp(power * np.log1p(rate))))
+
+
 def compute_irr(cash: np.ndarray) -> float | None:
-    """Yearly internal rate of return of monthly cash flows, ``None`` when undefined
-    (no sign change, or no root between -99 % and +1000 % a month)."""
+    """Yearly internal rate of return of monthly cash flows: the root of the NPV nearest a
+    zero rate; ``None`` when the NPV changes sign nowhere between -90 % and +1000 % a
+    month (for example when the cash flows never change sign)."""
     if not (np.any(cash < 0) and np.any(cash > 0)):
         return None
-    t = np.arange(len(cash)) + 1.0
-
-    def npv(r: float) -> float:
-        return float(np.sum(cash * np.exp(-t * np.log1p(r))))
-
-    lo, hi = -0.99, 10.0
-    if npv(lo) * npv(hi) > 0:
+    values = np.array([_npv_sign(cash, r) for r in IRR_GRID])
+    if np.any(values == 0.0):
+        roots = IRR_GRID[values == 0.0]
+        return float((1.0 + roots[np.argmin(np.abs(roots))]) ** 12 - 1.0)
+    changes = np.flatnonzero(np.sign(values[:-1]) != np.sign(values[1:]))
+    if len(changes) == 0:
         return None
-    monthly = brentq(npv, lo, hi, xtol=1e-12, maxiter=500)
+    k = min(changes, key=lambda i: min(abs(IRR_GRID[i]), abs(IRR_GRID[i + 1])))
+    monthly = brentq(
+        lambda r: _npv_sign(cash, r),
+        IRR_GRID[k],
+        IRR_GRID[k + 1],
+        xtol=1e-14,
+        rtol=1e-12,
+        maxiter=500,
+    )
     return float((1.0 + monthly) ** 12 - 1.0)
 
 

@@ -1,9 +1,11 @@
 """Pooling: every active customer's hourly VM demand, summed over the customer book and set
 against the capacity installed hour by hour.
 
-A customer's demand at hour ``t`` is ``vms * shape[hour of week] * max(0, 1 + cv * x_t)``
+A customer's demand at hour ``t`` is ``vms * shape[hour of week] * max(0, 1 + cv x_t) / k``
 where ``x`` is a stationary Gaussian AR(1) process with unit variance and lag-1
-autocorrelation ``phi``, whose state carries over from one month to the next. Customers are
+autocorrelation ``phi``, whose state carries over from one month to the next, and
+``k = E[max(0, 1 + cv Z)]`` so that cutting negative use at zero does not raise the mean:
+a customer's expected demand is exactly ``vms * shape``. Customers are
 processed in chunks; within a chunk the AR(1) recursion runs in C (``scipy.signal.lfilter``),
 so there is no Python loop over customers or hours.
 """
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.signal import lfilter
+from scipy.special import ndtr
 
 from iaas_sim.core.calendar import HOURS_PER_WEEK
 
@@ -66,6 +69,15 @@ class MonthPool:
     """AR(1) state at the month's last hour, per customer."""
 
 
+def compute_noise_mean(cv: np.ndarray) -> np.ndarray:
+    """``E[max(0, 1 + cv Z)]`` for standard normal ``Z``: ``Phi(1/cv) + cv phi(1/cv)``."""
+    cv = np.asarray(cv, dtype=float)
+    with np.errstate(divide="ignore"):
+        z = np.where(cv > 0, 1.0 / np.maximum(cv, 1e-300), np.inf)
+    density = np.exp(-0.5 * np.minimum(z, 1e150) ** 2) / np.sqrt(2 * np.pi)
+    return np.asarray(np.where(cv > 0, ndtr(z) + cv * density, 1.0))
+
+
 def compute_ar1(eps: np.ndarray, phi: float, state: np.ndarray) -> np.ndarray:
     """Stationary unit-variance AR(1) along axis 1: ``x_t = phi x_{t-1} + sqrt(1-phi^2) e_t``,
     starting from ``state`` (the value before the first column). Keeps ``eps``'s dtype."""
@@ -97,7 +109,7 @@ def _chunk_demand(
     x += 1.0
     np.maximum(x, 0.0, out=x)
     x *= levels[book.profile[idx]]
-    x *= book.vms[idx, None].astype(np.float32)
+    x *= (book.vms[idx] / compute_noise_mean(book.cv[idx]))[:, None].astype(np.float32)
     start, end = book.start[idx], book.end[idx]
     partial = np.flatnonzero((start > hours[0]) | (end <= hours[-1]))
     if len(partial):

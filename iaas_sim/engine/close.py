@@ -117,9 +117,9 @@ class MonthCloser:
         )
         cap_hours = float(capacity.sum())
         row: dict[str, Any] = {
-            "customers": int(np.sum((start < t1) & (end >= t1))),
+            "customers": int(np.sum((start < t1) & (end > t1))),
             "new_customers": admitted["new_customers"],
-            "churned_customers": int(np.sum((end >= t0) & (end < t1))),
+            "churned_customers": int(np.sum((end > t0) & (end <= t1))),
             "lost_customers": admitted["lost_customers"],
             "missed_customers": w.missed,
             "partners_recruited": w.partners_recruited,
@@ -172,7 +172,11 @@ class MonthCloser:
             if cap.forecast
             else basis
         )
-        planned = capacity_end + w.on_order * cap.vms_per_server
+        # Servers delivered up to t1 (a delivery at exactly t1 may already have left
+        # on_order) plus those still on order: each counted once.
+        t1 = int(w.grid.start_hours[m + 1])
+        delivered = sum(n for hour, n in w.deliveries if hour <= t1)
+        planned = (delivered + w.on_order) * cap.vms_per_server
         n = compute_order(
             demand,
             planned,

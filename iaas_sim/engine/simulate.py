@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
+from numbers import Integral
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +32,10 @@ def simulate(
     sc = load_scenario(scenario)
     if seed is None:
         seed = sc.run.seed
-    if isinstance(seed, bool) or not isinstance(seed, int | np.random.SeedSequence):
+    if isinstance(seed, bool) or not isinstance(seed, Integral | np.random.SeedSequence):
         raise TypeError(f"seed must be a non-negative integer, got {seed!r}")
+    if isinstance(seed, Integral):
+        seed = int(seed)
     if isinstance(seed, int) and seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed}")
     world = World(sc, make_streams(seed))

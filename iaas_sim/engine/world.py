@@ -91,8 +91,10 @@ class World:
         for s, seg in enumerate(self.sc.segments):
             if not seg.initial_customers:
                 continue
-            mix = [seg.channel_mix.web, seg.channel_mix.direct_sales, seg.channel_mix.partners]
-            split = self.rng["arrivals"].multinomial(seg.initial_customers, mix)
+            mix = np.array(
+                [seg.channel_mix.web, seg.channel_mix.direct_sales, seg.channel_mix.partners]
+            )
+            split = self.rng["arrivals"].multinomial(seg.initial_customers, mix / mix.sum())
             for channel, n in enumerate(split):
                 if n:
                     self.pending.append(

@@ -72,8 +72,7 @@ def _clean_loc(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
 
 def _is_union_label(part: str) -> bool:
     return part in {"float", "int", "str", "bool", "none"} or any(
-        part.startswith(prefix)
-        for prefix in ("list[", "constrained-", "function-", "nullable[", "date")
+        part.startswith(prefix) for prefix in ("list[", "constrained-", "function-", "nullable[")
     )
 
 
@@ -110,25 +109,30 @@ def _message(err: Any, allowed: list[str]) -> str:
     return str(err["msg"]).removeprefix("Value error, ")
 
 
-def _allowed_keys(model: Any, loc: tuple[int | str, ...]) -> list[str]:
-    """Keys accepted at ``loc[:-1]`` of ``model``, for 'did you mean' hints."""
+def _models_in(annotation: Any) -> list[Any]:
+    """Every pydantic model inside an annotation (unions, lists, Annotated)."""
     from typing import get_args
 
-    current: Any = model
+    found, stack = [], [annotation]
+    while stack:
+        t = stack.pop()
+        if hasattr(t, "model_fields"):
+            found.append(t)
+        stack.extend(get_args(t))
+    return found
+
+
+def _allowed_keys(model: Any, loc: tuple[int | str, ...]) -> list[str]:
+    """Keys accepted at ``loc[:-1]`` of ``model``, for 'did you mean' hints."""
+    current = [model]
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
-        fields = getattr(current, "model_fields", None)
-        if fields is None or part not in fields:
+        fields = [m.model_fields[part] for m in current if part in m.model_fields]
+        current = [m for f in fields for m in _models_in(f.annotation)]
+        if not current:
             return []
-        annotation = fields[part].annotation
-        candidates = [annotation, *get_args(annotation)]
-        candidates += [a for c in candidates for a in get_args(c)]
-        current = next((c for c in candidates if hasattr(c, "model_fields")), None)
-        if current is None:
-            return []
-    fields = getattr(current, "model_fields", {})
-    return [f.alias or name for name, f in fields.items()]
+    return sorted({f.alias or name for m in current for name, f in m.model_fields.items()})
 
 
 def from_validation_error(

@@ -31,6 +31,9 @@ def check_identities(m: pd.DataFrame) -> None:
     # Capacity never shrinks, so a month's served VM-hours fit in its month-end capacity.
     assert (m["vm_hours_billed"] <= m["capacity_vms"] * hours + 1e-6).all()
     assert (m["revenue"] >= 0).all()
+    # The customer count moves only by admissions and departures.
+    flow = m["customers"].shift(1, fill_value=0) + m["new_customers"] - m["churned_customers"]
+    np.testing.assert_array_equal(m["customers"], flow)
     assert (m["unserved_vm_hours"] >= 0).all()
 
 

@@ -58,7 +58,7 @@ def test_run_writes_the_four_outputs(tmp_path: Path) -> None:
     csv = pd.read_csv(out / "monthly.csv", index_col="month")
     parquet = pd.read_parquet(out / "monthly.parquet")
     assert list(csv.columns) == list(parquet.columns)
-    assert len(csv) == 36
+    assert len(csv) == 84
     assert "peak funding" in proc.stdout
 
 

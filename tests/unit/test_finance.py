@@ -63,3 +63,19 @@ def test_payback_and_peak_funding_follow_the_j_curve() -> None:
     assert compute_payback(np.cumsum([-1.0, -1.0])) is None
     assert compute_payback(np.cumsum([1.0, 1.0])) == 0
     assert compute_peak_funding(np.cumsum([1.0, 1.0])) == 0.0
+
+
+def test_irr_is_found_when_the_last_month_is_negative() -> None:
+    cash = np.array([-1000.0] + [30.0] * 40 + [-1.0])
+    irr = compute_irr(cash)
+    assert irr is not None
+    monthly = (1 + irr) ** (1 / 12) - 1
+    t = np.arange(len(cash)) + 1.0
+    assert float(np.sum(cash / (1 + monthly) ** t)) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_irr_does_not_overflow_on_long_runs() -> None:
+    cash = np.array([-1000.0] + [50.0] * 599)
+    irr = compute_irr(cash)
+    assert irr is not None
+    assert (1 + irr) ** (1 / 12) - 1 == pytest.approx(0.05, rel=1e-6)

@@ -161,3 +161,23 @@ def test_toml_syntax_error_names_the_file(tmp_path: Path) -> None:
 def test_strings_that_look_like_code_stay_strings() -> None:
     sc = tiny(name="__import__('os').system('echo hacked')")
     assert sc.name == "__import__('os').system('echo hacked')"
+
+
+def test_warnings_name_channels_that_can_never_sell() -> None:
+    from iaas_sim.scenario import check_scenario
+
+    assert check_scenario(tiny()) == []
+    sc = tiny(**{"segments[0].channel_mix": {"web": 0.5, "partners": 0.3, "direct_sales": 0.2}})
+    text = "\n".join(check_scenario(sc))
+    assert "segments[0].channel_mix.partners is 0.3" in text
+    assert "segments[0].channel_mix.direct_sales is 0.2" in text
+
+
+def test_did_you_mean_reaches_inside_distributions() -> None:
+    with pytest.raises(sim.ScenarioError, match=r"vms_per_customer\.meen: unknown key; did you"):
+        tiny(**{"segments[0].vms_per_customer": {"dist": "lognormal", "meen": 3.0, "sd": 1.0}})
+
+
+def test_bad_funding_date_keeps_its_key() -> None:
+    with pytest.raises(sim.ScenarioError, match=r"finance\.funding\[0\]\.date: must be a date"):
+        tiny(**{"finance.funding": [{"date": "soon", "amount": 1.0}]})

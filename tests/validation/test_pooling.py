@@ -112,3 +112,15 @@ def test_groups_add_up_and_inactive_hours_are_zero() -> None:
         pool.demand_by_group, [2 * 720, 2 * (50 + 620), 2 * (100 + 420 + 420)]
     )
     assert pool.served_vm_hours == pytest.approx(2 * hours.sum())
+
+
+@pytest.mark.parametrize("cv", [0.5, 1.0, 2.0])
+def test_cutting_negative_use_at_zero_keeps_the_mean(cv: float) -> None:
+    rng = np.random.default_rng(7)
+    pool = compute_month_pool(
+        book(2000, cv, 0.0, rng, vms=3.0), 0, np.full(720, 1e12), 0, FLAT, 1, rng
+    )
+    mean = pool.demand.mean()
+    # 2000 x 720 independent draws of a variable with sd about 3 cv.
+    se = 3.0 * cv * 1.5 / np.sqrt(2000 * 720)
+    assert mean / 2000 == pytest.approx(3.0, abs=5 * se)

@@ -1,0 +1,42 @@
+"""Warnings about valid scenarios that probably do not say what their author meant."""
+
+from __future__ import annotations
+
+from iaas_sim.scenario.model import Scenario
+from iaas_sim.scenario.types import Step
+
+
+def _ever_positive(schedule: float | list[Step]) -> bool:
+    if isinstance(schedule, list):
+        return any(step.value > 0 for step in schedule)
+    return schedule > 0
+
+
+def check_scenario(scenario: Scenario) -> list[str]:
+    """Plain-language warnings (each naming its key); an empty list when nothing looks off."""
+    warnings = []
+    partners = scenario.channels.partners
+    has_partners = partners.initial_partners > 0 or (
+        _ever_positive(partners.recruited_per_month) and partners.share_active > 0
+    )
+    has_reps = _ever_positive(scenario.channels.direct_sales.reps)
+    for i, seg in enumerate(scenario.segments):
+        where = f"segments[{i}]"
+        if seg.channel_mix.partners > 0 and not has_partners:
+            warnings.append(
+                f"{where}.channel_mix.partners is {seg.channel_mix.partners} but "
+                "no partner ever becomes active: those customers are all missed"
+            )
+        if seg.channel_mix.direct_sales > 0 and not has_reps:
+            warnings.append(
+                f"{where}.channel_mix.direct_sales is "
+                f"{seg.channel_mix.direct_sales} but channels.direct_sales.reps is "
+                "never above 0: those leads are all missed"
+            )
+        if seg.adoption_start is not None and seg.adoption_start < scenario.run.start:
+            warnings.append(
+                f"{where}.adoption_start {seg.adoption_start} is before the run's "
+                "start: customers who adopted earlier are not in the book unless "
+                "given as initial_customers"
+            )
+    return warnings
