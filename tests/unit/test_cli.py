@@ -74,7 +74,7 @@ def test_run_seed_option_changes_the_run(tmp_path: Path) -> None:
     ("old", "new", "message"),
     [
         (
-            "churn_per_month = 0.02",
+            "churn_per_month = 0.01",
             "churn_per_month = 1.4",
             "segments[0].churn_per_month: must be <= 1.0 (got 1.4)",
         ),
