@@ -136,20 +136,21 @@ def compute_month_pool(
     n_hours = len(capacity)
     hours = month_start + np.arange(n_hours)
     levels = shapes[:, (how0 + hours) % HOURS_PER_WEEK].astype(np.float32)
-    total = np.zeros(n_hours)
     by_group = np.zeros((n_groups, n_hours))
     peaks = 0.0
     new_state = book.state.copy()
-    n = len(book.vms)
-    for lo in range(0, n, chunk):
-        idx = np.arange(lo, min(lo + chunk, n))
+    # Customers taken in billing-group order, so each chunk's groups are contiguous runs
+    # summed by reduceat (no BLAS call, whose threads stall on a loaded machine).
+    order = np.argsort(book.group, kind="stable")
+    for lo in range(0, len(order), chunk):
+        idx = order[lo : lo + chunk]
         demand, last = _chunk_demand(book, idx, hours, levels, rng)
         new_state[idx] = last
-        total += demand.sum(axis=0, dtype=np.float64)
         peaks += float(demand.max(axis=1).sum(dtype=np.float64))
-        onehot = np.zeros((n_groups, len(idx)), dtype=np.float32)
-        onehot[book.group[idx], np.arange(len(idx))] = 1.0
-        by_group += onehot @ demand
+        groups = book.group[idx]
+        starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+        by_group[groups[starts]] += np.add.reduceat(demand, starts, axis=0, dtype=np.float64)
+    total = by_group.sum(axis=0)
     served = np.minimum(total, capacity)
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(total > 0, served / total, 0.0)
