@@ -56,13 +56,10 @@ class ArrivalFactory:
             tier = _pick(np.broadcast_to(self.tier_cdf, (n, 3)), self.rng["partners"].random(n))
         else:
             tier = np.zeros(n, dtype=np.int64)
-        hazard = self.hazard[segment]
-        with np.errstate(divide="ignore"):
-            life_months = np.where(
-                hazard > 0, self.rng["churn"].exponential(size=n) / hazard, np.inf
-            )
         start = np.floor(times).astype(np.int64)
-        life_hours = np.minimum(np.ceil(life_months * HOURS_PER_MONTH), 2**40).astype(np.int64)
+        life_hours = compute_lifetime_hours(
+            self.rng["churn"].exponential(size=n), self.hazard[segment]
+        )
         attached = self.rng["marketplace"].random(n) < self.sc.marketplace.attach_rate
         channels = np.full(n, channel, dtype=np.int64)
         return {
@@ -77,10 +74,25 @@ class ArrivalFactory:
             "phi": self.phi[segment],
             "state": self.rng["usage"].standard_normal(n),
             "start": start,
-            "end": start + np.maximum(life_hours, 1),
+            "end": start + life_hours,
             "attached": attached,
             "group": compute_group(channels, sla, tier),
         }
+
+
+NEVER_HOURS = 2**40
+"""A lifetime that outlasts any run (about 125,000 years)."""
+
+
+def compute_lifetime_hours(draws: np.ndarray, hazard: np.ndarray) -> np.ndarray:
+    """Whole hours a customer stays: ``Exp(1) / hazard`` months, at least one hour, capped
+    at ``NEVER_HOURS`` (a zero or tiny hazard never churns within a run)."""
+    months = np.full(len(draws), np.inf)
+    churning = hazard > 0
+    with np.errstate(over="ignore"):
+        months[churning] = draws[churning] / hazard[churning]
+        hours = np.ceil(np.minimum(months * HOURS_PER_MONTH, NEVER_HOURS))
+    return np.maximum(hours, 1).astype(np.int64)
 
 
 def _pick(cdf: np.ndarray, u: np.ndarray) -> np.ndarray:
