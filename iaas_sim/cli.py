@@ -116,7 +116,7 @@ def _print_summary(metrics: dict[str, Any], metadata: dict[str, Any]) -> None:
         ("revenue, whole run", format_money(metrics["total_revenue"], cur)),
         *((f"revenue {y}", format_money(v, cur)) for y, v in metrics["revenue_by_year"].items()),
         ("break-even (EBITDA > 0 for good)", metrics["breakeven_month"] or "never"),
-        ("payback (cumulative cash back to 0)", metrics["payback_month"] or "never"),
+        ("payback (cumulative free cash flow back to 0)", metrics["payback_month"] or "never"),
         ("peak funding", format_money(metrics["peak_funding"], cur)),
         ("NPV", format_money(metrics["npv"], cur)),
         ("IRR", "undefined" if irr is None else f"{irr:.1%}"),

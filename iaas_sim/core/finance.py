@@ -100,14 +100,11 @@ def compute_statements(
     depreciation: np.ndarray,
     funding: np.ndarray,
     dso_days: float,
-    upfront_cash: np.ndarray | None = None,
 ) -> Statements:
     """EBITDA, EBIT and cash. Free cash flow = collections - opex - capex; cash flow adds
     funding; cumulative cash is the bank balance."""
     ebitda = revenue - opex
     collections = compute_collections(revenue, dso_days)
-    if upfront_cash is not None:
-        collections = collections + upfront_cash
     fcf = collections - opex - capex
     cash_flow = fcf + funding
     return Statements(

@@ -14,6 +14,8 @@ STREAM_NAMES: tuple[str, ...] = (
     "sales",
     "sla",
     "marketplace",
+    "partner_reach",
+    "partner_tier",
 )
 
 

@@ -53,7 +53,7 @@ class ArrivalFactory:
         n = len(times)
         sla = _pick(self.sla_cdf[segment], self.rng["sla"].random(n))
         if channel == PARTNERS:
-            tier = _pick(np.broadcast_to(self.tier_cdf, (n, 3)), self.rng["partners"].random(n))
+            tier = _pick(np.broadcast_to(self.tier_cdf, (n, 3)), self.rng["partner_tier"].random(n))
         else:
             tier = np.zeros(n, dtype=np.int64)
         start = np.floor(times).astype(np.int64)

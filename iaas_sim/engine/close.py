@@ -188,7 +188,7 @@ class MonthCloser:
         if n:
             w.order_servers(m, n)
         return {
-            "utilisation_basis": basis / capacity_end
+            "procurement_utilisation": basis / capacity_end
             if capacity_end > 0
             else (math.inf if basis > 0 else 0.0),
             "servers_ordered": n,

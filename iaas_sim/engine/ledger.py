@@ -111,8 +111,11 @@ def compute_metrics(monthly: pd.DataFrame, world: World) -> dict[str, Any]:
     th = sc.capacity.thresholds
     fcf = monthly["free_cash_flow"].to_numpy()
     cum_fcf = monthly["cumulative_free_cash_flow"].to_numpy()
-    has_capacity = monthly["capacity_vms"].to_numpy() > 0
-    basis = monthly["utilisation_basis"].to_numpy()
+    # Utilisation metrics count the months in service: with capacity, from the first month
+    # that served any demand (idle months before the launch would drown the signal).
+    served = monthly["vm_hours_billed"].to_numpy() > 0
+    counted = (np.cumsum(served) > 0) & (monthly["capacity_vms"].to_numpy() > 0)
+    basis = monthly["procurement_utilisation"].to_numpy()
     years = pd.PeriodIndex(monthly.index).year
     by_year = monthly["revenue"].groupby(years).sum()
     gains = monthly["pooling_gain"].dropna()
@@ -124,11 +127,10 @@ def compute_metrics(monthly: pd.DataFrame, world: World) -> dict[str, Any]:
         "payback_month": _month(monthly, compute_payback(cum_fcf)),
         "peak_funding": compute_peak_funding(cum_fcf),
         "revenue_by_year": {str(y): float(v) for y, v in by_year.items()},
-        "mean_utilisation": float(monthly["utilisation"][has_capacity].mean())
-        if has_capacity.any()
-        else 0.0,
-        "months_below_low_threshold": int(np.sum(has_capacity & (basis < th.low))),
-        "months_above_high_threshold": int(np.sum(basis > th.high)),
+        "mean_utilisation": float(monthly["utilisation"][counted].mean()) if counted.any() else 0.0,
+        "months_in_service": int(counted.sum()),
+        "months_below_low_threshold": int(np.sum(counted & (basis < th.low))),
+        "months_above_high_threshold": int(np.sum(counted & (basis > th.high))),
         "pooling_gain": float(gains.mean()) if len(gains) else math.nan,
         "total_revenue": float(monthly["revenue"].sum()),
         "final_customers": int(monthly["customers"].iloc[-1]),

@@ -54,7 +54,8 @@ class World:
         partners = sc.channels.partners
         self.partners_recruited = partners.initial_partners
         self.partners_active = partners.initial_partners
-        self.backlog: list[list[int]] = []  # [month the lead came, segment, leads]
+        # Leads waiting for a rep, first in first out: month they came, segment, size.
+        self.leads = {k: np.zeros(0, dtype=np.int64) for k in ("month", "segment", "vms")}
         self.missed = 0
         self.reps = compute_schedule(sc.channels.direct_sales.reps, self.grid)
         self.recruits = compute_schedule(partners.recruited_per_month, self.grid)
@@ -117,34 +118,38 @@ class World:
             ]
         )
         counts = self.rng["arrivals"].poisson(self.expected_arrivals[:, m, None] * mix)
-        web_seg, web_vms, partner_seg, partner_vms = [], [], [], []
+        web_seg, web_vms, partner_seg, partner_vms, lead_seg, lead_vms = [], [], [], [], [], []
         max_web = self.sc.channels.web.max_vms_per_customer
         for s in range(len(self.sc.segments)):
             sizes = self.factory.sample_sizes(s, int(counts[s, WEB]))
             big = sizes > max_web
             web_seg.append(np.full(int((~big).sum()), s))
             web_vms.append(sizes[~big])
-            # Customers too big for the web shop go to a partner, else to sales, else elsewhere.
+            # Customers too big for the web shop go to a partner, else to sales, else elsewhere;
+            # they keep their size.
             n_big = int(big.sum())
             if mix[s, PARTNERS] > 0:
                 partner_seg.append(np.full(n_big, s))
                 partner_vms.append(sizes[big])
             elif mix[s, DIRECT] > 0:
-                counts[s, DIRECT] += n_big
+                lead_seg.append(np.full(n_big, s))
+                lead_vms.append(sizes[big])
             else:
                 self.missed += n_big
             fresh = self.factory.sample_sizes(s, int(counts[s, PARTNERS]))
             partner_seg.append(np.full(len(fresh), s))
             partner_vms.append(fresh)
-            if counts[s, DIRECT]:
-                self.backlog.append([m, s, int(counts[s, DIRECT])])
+            fresh = self.factory.sample_sizes(s, int(counts[s, DIRECT]))
+            lead_seg.append(np.full(len(fresh), s))
+            lead_vms.append(fresh)
+        self._add_leads(m, np.concatenate(lead_seg), np.concatenate(lead_vms))
         self._arrive(WEB, np.concatenate(web_seg), np.concatenate(web_vms), t0, hours)
         p_seg, p_vms = np.concatenate(partner_seg), np.concatenate(partner_vms)
         per_partner = self.sc.channels.partners.customers_per_active_partner_per_month
         reach = self.partners_active * per_partner
         if len(p_seg) > reach:
             # Active partners can only bring so many customers; the rest buy elsewhere.
-            keep = self.rng["partners"].random(len(p_seg)) < reach / len(p_seg)
+            keep = self.rng["partner_reach"].random(len(p_seg)) < reach / len(p_seg)
             self.missed += int((~keep).sum())
             p_seg, p_vms = p_seg[keep], p_vms[keep]
         self._arrive(PARTNERS, p_seg, p_vms, t0, hours)
@@ -166,33 +171,31 @@ class World:
         yield self.env.timeout(delay_hours)
         self.partners_active += n
 
+    def _add_leads(self, m: int, segment: np.ndarray, vms: np.ndarray) -> None:
+        new = {"month": np.full(len(segment), m), "segment": segment, "vms": vms}
+        self.leads = {
+            k: np.concatenate([self.leads[k], new[k]]).astype(np.int64) for k in self.leads
+        }
+
     def _run_sales(self, m: int, t0: int, hours: int) -> None:
         """Reps take waiting leads first in, first out; each deal signs one sales cycle later;
-        leads waiting longer than the patience buy elsewhere."""
+        leads that waited ``lead_patience_months`` whole months buy elsewhere."""
         ds = self.sc.channels.direct_sales
-        fresh = [e for e in self.backlog if m - e[0] < ds.lead_patience_months]
-        self.missed += sum(e[2] for e in self.backlog) - sum(e[2] for e in fresh)
-        self.backlog = fresh
+        fresh = m - self.leads["month"] < ds.lead_patience_months
+        self.missed += int((~fresh).sum())
         capacity = self.reps[m] * ds.deals_per_rep_per_month
         deals = math.floor(capacity) + int(self.rng["sales"].random() < capacity % 1.0)
-        taken: list[int] = []
-        for entry in self.backlog:
-            k = min(entry[2], deals - len(taken))
-            taken += [entry[1]] * k
-            entry[2] -= k
-        self.backlog = [e for e in self.backlog if e[2] > 0]
-        if taken:
-            seg = np.array(taken, dtype=np.int64)
+        waiting = {k: v[fresh] for k, v in self.leads.items()}
+        self.leads = {k: v[deals:] for k, v in waiting.items()}
+        seg, vms = waiting["segment"][:deals], waiting["vms"][:deals]
+        if len(seg):
             take_times = t0 + self.rng["sales"].random(len(seg)) * hours
-            self.env.process(self._sign(seg, take_times, ds.sales_cycle_days * 24))
+            self.env.process(self._sign(seg, vms, take_times, ds.sales_cycle_days * 24))
 
     def _sign(
-        self, seg: np.ndarray, take_times: np.ndarray, cycle_hours: float
+        self, seg: np.ndarray, vms: np.ndarray, take_times: np.ndarray, cycle_hours: float
     ) -> Generator[simpy.Event, Any, None]:
         yield self.env.timeout(cycle_hours)
-        vms = np.empty(len(seg))
-        for s in np.unique(seg):
-            vms[seg == s] = self.factory.sample_sizes(int(s), int((seg == s).sum()))
         self.pending.append(self.factory.make(seg, DIRECT, take_times + cycle_hours, vms))
 
     # -- procurement -----------------------------------------------------------------------

@@ -67,10 +67,13 @@ class Segment(Frozen):
     bass_q_per_year: Annotated[float, Field(ge=0.0, le=50.0)]
     """Bass coefficient of imitation q [per year]."""
     initial_customers: Annotated[int, Field(ge=0, le=10_000_000)] = 0
-    """Customers already using the service at the run's start, split by ``channel_mix``; they
-    are not part of ``potential_customers`` [customers]."""
+    """Customers already using the service at the run's start, split by ``channel_mix`` and
+    admitted at hour 0 (no web size limit, partner reach or sales cycle applies to them);
+    they are not part of ``potential_customers`` [customers]."""
     adoption_start: Date | None = None
-    """Day adoption starts (the commercial launch); default the run's start [date]."""
+    """Day adoption starts (the commercial launch); default the run's start. If earlier than
+    the run, those who adopted before the run are not in the book (give them as
+    ``initial_customers``) [date]."""
     vms_per_customer: VmDistribution
     """Distribution of VMs per customer (at full use of its profile) [VMs]."""
     usage_profile: Literal["always_on", "business_hours", "dev_test"] = "always_on"
@@ -107,8 +110,8 @@ class DirectSales(Frozen):
     """Deals one rep can close [deals per person-month]."""
     sales_cycle_days: Annotated[float, Field(ge=0.0, le=3650.0)] = 90.0
     """Time from taking a lead on to the signature [days]."""
-    lead_patience_months: Annotated[float, Field(gt=0.0, le=120.0)] = 6.0
-    """Leads still waiting for a rep after this long buy elsewhere [months]."""
+    lead_patience_months: Annotated[int, Field(ge=1, le=120)] = 6
+    """Leads still waiting for a rep after this many whole months buy elsewhere [months]."""
 
 
 class Discounts(Frozen):

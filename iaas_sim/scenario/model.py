@@ -73,21 +73,21 @@ class Scenario(Frozen):
         names = [s.name for s in self.segments]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            raise ValueError(f"segment names must be unique, repeated: {', '.join(dupes)}")
+            raise ValueError(f"segments: names must be unique, repeated: {', '.join(dupes)}")
         roles = [r.role for r in self.costs.staff]
         if len(set(roles)) != len(roles):
-            raise ValueError("staff roles must be unique")
+            raise ValueError("costs.staff: roles must be unique")
         for i, event in enumerate(self.finance.funding):
             if not self.run.start <= event.date < self.run.end:
                 raise ValueError(
-                    f"finance.funding[{i}].date {event.date} is outside the run "
-                    f"({self.run.start} to {self.run.end})"
+                    f"finance.funding[{i}].date: must be within the run, {self.run.start} to "
+                    f"{self.run.end - dt.timedelta(days=1)} (got {event.date})"
                 )
         for i, seg in enumerate(self.segments):
             if seg.adoption_start is not None and seg.adoption_start >= self.run.end:
                 raise ValueError(
-                    f"segments[{i}].adoption_start {seg.adoption_start} is after the run's end "
-                    f"({self.run.end})"
+                    f"segments[{i}].adoption_start: must be before the run's end, "
+                    f"{self.run.end} (got {seg.adoption_start})"
                 )
         return self
 

@@ -59,8 +59,9 @@ class Capacity(Frozen):
     utilisation_basis: Literal["peak", "mean"] = "peak"
     """Which monthly utilisation the thresholds apply to: the peak hour or the mean [-]."""
     forecast: bool = True
-    """Order on the demand forecast one lead time ahead (linear trend of the last three
-    months), not only on this month's [-]."""
+    """Order on the demand forecast for when an order placed now would arrive, one lead time
+    plus one month ahead (the next review), by the linear trend of the last three months;
+    never below this month's demand [-]."""
     admission_max_utilisation: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
     """New customers are refused when their expected peak load would push the expected peak
     above this share of capacity [share of capacity]."""

@@ -59,7 +59,11 @@ def test_misspelt_key_is_named_with_a_suggestion(tmp_path: Path) -> None:
             {"channels.direct_sales.reps": "many"},
             "channels.direct_sales.reps: must be a number or a list of",
         ),
-        ({"finance.funding": [{"date": "2030-01-01", "amount": 1.0}]}, "outside the run"),
+        (
+            {"finance.funding": [{"date": "2030-01-01", "amount": 1.0}]},
+            "finance.funding[0].date: must be within the run, 2024-01-01 to 2024-06-30 "
+            "(got 2030-01-01)",
+        ),
     ],
 )
 def test_bad_values_are_refused_with_their_key(changes: dict[str, object], expected: str) -> None:

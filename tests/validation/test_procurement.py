@@ -48,8 +48,8 @@ def test_ramp_past_high_orders_servers_that_arrive_one_lead_time_later(lead_time
     ordered = np.flatnonzero(m["servers_ordered"].to_numpy() > 0)
     assert len(ordered) > 0
     first = int(ordered[0])
-    assert (m["utilisation_basis"].iloc[:first] <= 0.85).all()
-    assert m["utilisation_basis"].iloc[first] > 0.85
+    assert (m["procurement_utilisation"].iloc[:first] <= 0.85).all()
+    assert m["procurement_utilisation"].iloc[first] > 0.85
     n = int(m["servers_ordered"].iloc[first])
     assert m["capex"].iloc[first] == n * 1000.0
     # Ordered at the close of month `first`, in service lead_time_days later.
