@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -30,6 +31,20 @@ def _fail(exc: ScenarioError) -> None:
     """Print every problem of a bad input, no traceback, and exit 2."""
     _print_problems(exc)
     raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _check_out_dir(target: Path) -> None:
+    """Refuse, before any work, an output folder that cannot be written."""
+    problem = None
+    if target.exists() and not target.is_dir():
+        problem = "exists and is not a folder"
+    else:
+        parent = next(p for p in [target, *target.parents] if p.exists())
+        if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+            problem = f"cannot be created or written ({parent} is not writable)"
+    if problem:
+        sys.stderr.write(f"--out: {problem} (got '{target}')\n")
+        raise typer.Exit(EXIT_BAD_INPUT)
 
 
 def _warn(path: Path, scenario: Scenario) -> None:
@@ -78,9 +93,10 @@ def run(
         scenario = load_scenario(file)
     except ScenarioError as exc:
         _fail(exc)
+    target = out_dir if out_dir is not None else Path("results") / file.stem
+    _check_out_dir(target)
     _warn(file, scenario)
     result = simulate(scenario, seed=seed)
-    target = out_dir if out_dir is not None else Path("results") / file.stem
     written = result.save(target)
     if plot:
         from iaas_sim.analysis.plots import make_cashflow_figure, save_figure

@@ -106,3 +106,12 @@ def test_schema_command_prints_json_schema() -> None:
     proc = iaas_sim("schema")
     assert proc.returncode == 0
     assert json.loads(proc.stdout)["title"] == "Scenario"
+
+
+def test_out_that_is_a_file_is_refused_before_running(tmp_path: Path) -> None:
+    target = tmp_path / "taken"
+    target.write_text("keep me")
+    proc = iaas_sim("run", str(ROOT / "scenarios/minimal.toml"), "--out", str(target))
+    assert proc.returncode == 2
+    assert f"--out: exists and is not a folder (got '{target}')" in proc.stderr
+    assert target.read_text() == "keep me"
