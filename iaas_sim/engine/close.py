@@ -15,6 +15,7 @@ from iaas_sim.core.billing import (
     compute_marketplace,
     compute_usage_bill,
 )
+from iaas_sim.core.calendar import compute_schedule
 from iaas_sim.core.pooling import compute_month_pool
 from iaas_sim.core.procurement import compute_forecast, compute_order
 from iaas_sim.engine.book import FIELDS
@@ -22,6 +23,7 @@ from iaas_sim.scenario.types import CHANNELS
 
 if TYPE_CHECKING:
     from iaas_sim.engine.world import World
+    from iaas_sim.scenario.model import Scenario
 
 
 class MonthCloser:
@@ -29,15 +31,28 @@ class MonthCloser:
 
     def __init__(self, world: World) -> None:
         self.w = world
-        sc = world.sc
+        self.shape_mean = world.shapes.mean(axis=1)
+        self.shape_peak = world.shapes.max(axis=1)
+        self.history: list[float] = []
+        self.events = ""
+        """Names of the events that took effect this month."""
+
+    def set_scenario(self, sc: Scenario) -> None:
+        """Prices, discounts and cost schedules of the scenario in force."""
         self.multipliers = np.array(sc.pricing.sla_multipliers.as_tuple())
         d = sc.channels.partners.discounts
         self.discounts = np.array(
             [[t.start, t.entreprise, t.critique] for t in (d.registered, d.certified, d.premium)]
         )
-        self.shape_mean = world.shapes.mean(axis=1)
-        self.shape_peak = world.shapes.max(axis=1)
-        self.history: list[float] = []
+        grid = self.w.grid
+        self.staff_cost = sum(
+            (
+                compute_schedule(r.headcount, grid) * r.loaded_cost_per_year / 12.0
+                for r in sc.costs.staff
+            ),
+            np.zeros(grid.n_months),
+        )
+        self.marketing = compute_schedule(sc.costs.marketing_per_month, grid)
 
     def _list_price(self, m: int) -> float:
         """List price of month ``m``: cut by ``annual_price_cut`` a year, compounded monthly
@@ -148,6 +163,8 @@ class MonthCloser:
         }
         for c, channel in enumerate(CHANNELS):
             row[f"revenue_channel_{channel}"] = float(bill.revenue_by_channel[c] + marketplace[c])
+        row.update(self._opex(m, row))
+        row["events"] = self.events
         row.update(
             self._procure(
                 m,
@@ -158,6 +175,24 @@ class MonthCloser:
             )
         )
         return row
+
+    def _opex(self, m: int, row: dict[str, Any]) -> dict[str, float]:
+        """Every operating cost line of month ``m``, with the scenario in force."""
+        w, sc = self.w, self.w.sc
+        costs, ds = sc.costs, sc.channels.direct_sales
+        kwh = row["server_hours"] * costs.power_w_per_server * costs.pue / 1000.0
+        installed = float(w.in_service_capex[: m + 1].sum())
+        lines = {
+            "power": kwh * costs.electricity_price_per_kwh,
+            "colocation": row["racks"] * costs.colocation_per_rack_month,
+            "maintenance": installed * costs.maintenance_share_of_capex_per_year / 12.0,
+            "staff": float(self.staff_cost[m]),
+            "sales_force": float(w.reps[m]) * ds.cost_per_rep_per_year / 12.0,
+            "partner_programme": row["partners_recruited"]
+            * sc.channels.partners.programme_cost_per_partner_per_month,
+            "marketing": float(self.marketing[m]),
+        }
+        return {f"opex_{line}": value for line, value in lines.items()}
 
     def _procure(
         self, m: int, peak: float, mean: float, lost_peak: float, capacity_end: float

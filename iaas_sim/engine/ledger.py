@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from iaas_sim.core.calendar import compute_schedule
 from iaas_sim.core.finance import (
     compute_breakeven,
     compute_depreciation,
@@ -38,29 +37,6 @@ OPEX_LINES: tuple[str, ...] = (
 """Operating cost lines; each has an ``opex_<line>`` column."""
 
 
-def compute_opex(world: World, rows: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Every opex line per month."""
-    sc, grid = world.sc, world.grid
-    costs = sc.costs
-    kwh = rows["server_hours"].to_numpy() * costs.power_w_per_server * costs.pue / 1000.0
-    staff = sum(
-        (compute_schedule(r.headcount, grid) * r.loaded_cost_per_year / 12.0 for r in costs.staff),
-        np.zeros(grid.n_months),
-    )
-    installed = np.cumsum(world.in_service_capex)
-    ds, partners = sc.channels.direct_sales, sc.channels.partners
-    return {
-        "power": kwh * costs.electricity_price_per_kwh,
-        "colocation": rows["racks"].to_numpy() * costs.colocation_per_rack_month,
-        "maintenance": installed * costs.maintenance_share_of_capex_per_year / 12.0,
-        "staff": np.asarray(staff, dtype=float),
-        "sales_force": world.reps * ds.cost_per_rep_per_year / 12.0,
-        "partner_programme": rows["partners_recruited"].to_numpy()
-        * partners.programme_cost_per_partner_per_month,
-        "marketing": compute_schedule(costs.marketing_per_month, grid),
-    }
-
-
 def compute_monthly(world: World) -> pd.DataFrame:
     """The monthly table of a finished world (columns as in DESIGN.md, and more)."""
     sc, grid = world.sc, world.grid
@@ -68,10 +44,11 @@ def compute_monthly(world: World) -> pd.DataFrame:
     rows.index = pd.PeriodIndex(grid.month_starts[:-1], freq="M", name="month")
     revenue = sum(rows[f"revenue_{s}"] for s in STREAMS)
     rows.insert(list(rows.columns).index("revenue_usage"), "revenue", revenue)
-    opex = compute_opex(world, rows)
-    rows["opex"] = sum(opex.values())
-    for line, values in opex.items():
-        rows[f"opex_{line}"] = values
+    lines = [f"opex_{line}" for line in OPEX_LINES]
+    opex = rows[lines]
+    rows = rows.drop(columns=lines)
+    rows["opex"] = opex.sum(axis=1)
+    rows[lines] = opex
     funding = np.zeros(grid.n_months)
     funding[0] += sc.finance.initial_cash
     for event in sc.finance.funding:
@@ -96,8 +73,8 @@ def compute_monthly(world: World) -> pd.DataFrame:
     rows["cash_flow"] = st.cash_flow
     rows["cumulative_cash"] = st.cumulative_cash
     rows["cumulative_free_cash_flow"] = st.cumulative_free_cash_flow
-    gain = rows.pop("pooling_gain")
-    rows["pooling_gain"] = gain
+    for column in ("pooling_gain", "events"):
+        rows[column] = rows.pop(column)
     return rows
 
 

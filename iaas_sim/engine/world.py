@@ -22,6 +22,7 @@ from iaas_sim.core.profiles import profile_matrix
 from iaas_sim.engine.arrivals import ArrivalFactory, concat
 from iaas_sim.engine.book import CustomerBook
 from iaas_sim.engine.close import MonthCloser
+from iaas_sim.scenario.events import compute_timeline
 from iaas_sim.scenario.model import Scenario
 from iaas_sim.scenario.types import CHANNELS
 
@@ -33,13 +34,12 @@ class World:
 
     def __init__(self, scenario: Scenario, streams: dict[str, np.random.Generator]) -> None:
         sc = scenario
-        self.sc = sc
         self.rng = streams
         self.grid = compute_month_grid(sc.run.start, sc.run.months)
         self.env = simpy.Environment()
         self.book = CustomerBook()
-        self.factory = ArrivalFactory(sc, streams)
         self.shapes = profile_matrix()
+        self.events = self._events_by_month(sc)
         self.pending: list[dict[str, np.ndarray]] = []
         self.deliveries: list[tuple[int, int]] = []
         n = self.grid.n_months
@@ -57,11 +57,27 @@ class World:
         # Leads waiting for a rep, first in first out: month they came, segment, size.
         self.leads = {k: np.zeros(0, dtype=np.int64) for k in ("month", "segment", "vms")}
         self.missed = 0
-        self.reps = compute_schedule(sc.channels.direct_sales.reps, self.grid)
-        self.recruits = compute_schedule(partners.recruited_per_month, self.grid)
-        self.expected_arrivals = self._bass_table()
         self.closer = MonthCloser(self)
+        self.set_scenario(sc)
         self.rows: list[dict[str, Any]] = []
+
+    def set_scenario(self, sc: Scenario) -> None:
+        """Put ``sc`` in force (at the start, and when events apply) and derive from it what
+        the months to come need. Customers already signed keep what they signed for."""
+        self.sc = sc
+        self.factory = ArrivalFactory(sc, self.rng)
+        self.reps = compute_schedule(sc.channels.direct_sales.reps, self.grid)
+        self.recruits = compute_schedule(sc.channels.partners.recruited_per_month, self.grid)
+        self.expected_arrivals = self._bass_table()
+        self.closer.set_scenario(sc)
+
+    def _events_by_month(self, sc: Scenario) -> dict[int, list[tuple[str, Scenario]]]:
+        """Events from the first month starting on or after their date."""
+        by_month: dict[int, list[tuple[str, Scenario]]] = {}
+        for day, name, scenario in compute_timeline(sc):
+            m = int(np.searchsorted(self.grid.month_starts, np.datetime64(day, "D")))
+            by_month.setdefault(m, []).append((name, scenario))
+        return by_month
 
     def _bass_table(self) -> np.ndarray:
         """Expected new adopters per segment and month (segments x months)."""
@@ -83,6 +99,10 @@ class World:
         self._initial_customers()
         for m in range(self.grid.n_months):
             self.missed = 0
+            applied = self.events.get(m, [])
+            for _, scenario in applied:
+                self.set_scenario(scenario)
+            self.closer.events = "; ".join(name for name, _ in applied)
             self._open(m)
             yield self.env.timeout(self.grid.hours_in(m))
             self.rows.append(self.closer.close(m))

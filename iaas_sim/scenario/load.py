@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from iaas_sim.scenario.errors import Problem, ScenarioError, from_validation_error
+from iaas_sim.scenario.events import compute_timeline
 from iaas_sim.scenario.model import Scenario
 
 MAX_FILE_BYTES = 10_000_000
@@ -47,12 +48,21 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ScenarioError([Problem("", f"TOML syntax error: {exc}")], name) from None
 
 
-def validate_scenario(data: dict[str, Any], source: str | None = None) -> Scenario:
-    """Validate a plain dict (as parsed from TOML) into a frozen ``Scenario``."""
+def validate_scenario(
+    data: dict[str, Any], source: str | None = None, check_events: bool = True
+) -> Scenario:
+    """Validate a plain dict (as parsed from TOML) into a frozen ``Scenario``; with
+    ``check_events``, also apply every event to check it (``compute_timeline``)."""
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise from_validation_error(exc, Scenario, source) from None
+    if check_events and scenario.events:
+        try:
+            compute_timeline(scenario)
+        except ScenarioError as exc:
+            raise ScenarioError(exc.problems, source) from None
+    return scenario
 
 
 def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:

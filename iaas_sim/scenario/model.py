@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from iaas_sim.scenario.events import Event
 from iaas_sim.scenario.market import Channels, Marketplace, Pricing, Segment
 from iaas_sim.scenario.operations import Capacity, Costs, Finance
 from iaas_sim.scenario.types import Date, Frozen
@@ -67,6 +68,8 @@ class Scenario(Frozen):
     """Operating costs [-]."""
     finance: Finance = Finance()
     """Accounting and cash [-]."""
+    events: Annotated[list[Event], Field(max_length=1000)] = Field(default_factory=list)
+    """Dated changes: pivots, price cuts, new programmes [-]."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -82,6 +85,12 @@ class Scenario(Frozen):
                 raise ValueError(
                     f"finance.funding[{i}].date: must be within the run, {self.run.start} to "
                     f"{self.run.end - dt.timedelta(days=1)} (got {event.date})"
+                )
+        for i, change in enumerate(self.events):
+            if not self.run.start <= change.date < self.run.end:
+                raise ValueError(
+                    f"events[{i}].date: must be within the run, {self.run.start} to "
+                    f"{self.run.end - dt.timedelta(days=1)} (got {change.date})"
                 )
         for i, seg in enumerate(self.segments):
             if seg.adoption_start is not None and seg.adoption_start >= self.run.end:

@@ -67,17 +67,39 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
         node = node[key]
 
 
-def apply_overrides(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
-    """A re-validated copy of ``scenario`` with every dotted path in ``changes`` replaced."""
+def join_path(path: str, key: str) -> str:
+    """``path`` + ``.key`` (quoted when the key holds a dot, like ``"99.9"``)."""
+    return f'{path}."{key}"' if "." in key else f"{path}.{key}"
+
+
+def flatten_changes(changes: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Dotted paths to leaf values. Tables are merged key by key (what a table does not name
+    keeps its value); a distribution table (one with ``dist``) and lists replace as a
+    whole."""
+    flat: dict[str, Any] = {}
+    for key, value in changes.items():
+        path = join_path(prefix, key) if prefix else key
+        if isinstance(value, Mapping) and value and "dist" not in value:
+            flat.update(flatten_changes(value, path))
+        else:
+            flat[path] = value
+    return flat
+
+
+def apply_overrides(
+    scenario: Scenario, changes: Mapping[str, Any], check_events: bool = True
+) -> Scenario:
+    """A re-validated copy of ``scenario`` with the values at the dotted paths of
+    ``changes`` replaced (tables merged key by key, see ``flatten_changes``)."""
     from iaas_sim.scenario.load import scenario_to_dict, validate_scenario
 
     data = scenario_to_dict(scenario)
     problems = []
-    for path, value in changes.items():
+    for path, value in flatten_changes(changes).items():
         try:
             set_path(data, path, value)
         except (KeyError, ValueError) as exc:
             problems.append(Problem(path, str(exc.args[0]), value, True))
     if problems:
         raise ScenarioError(problems, "override")
-    return validate_scenario(data, source="override")
+    return validate_scenario(data, source="override", check_events=check_events)

@@ -17,7 +17,7 @@ def scenarios(draw: st.DrawFn) -> sim.Scenario:
     web, partners = draw(shares), draw(shares)
     total = web + partners + draw(shares) + 1e-9
     mix = {"web": web / total, "partners": partners / total}
-    mix["direct_sales"] = 1.0 - mix["web"] - mix["partners"]
+    mix["direct_sales"] = max(0.0, 1.0 - mix["web"] - mix["partners"])
     return tiny(
         **{
             "run.months": draw(st.integers(1, 8)),

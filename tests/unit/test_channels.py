@@ -40,7 +40,7 @@ def test_partner_reach_caps_partner_customers() -> None:
     sc = tiny(
         **ARRIVING,
         **{
-            "segments[0].channel_mix": {"partners": 1.0},
+            "segments[0].channel_mix": {"web": 0.0, "partners": 1.0},
             "channels.partners.initial_partners": 4,
             "channels.partners.customers_per_active_partner_per_month": 5.0,
         },
@@ -55,7 +55,7 @@ def test_reps_close_deals_one_sales_cycle_later_and_leads_expire() -> None:
     sc = tiny(
         **ARRIVING,
         **{
-            "segments[0].channel_mix": {"direct_sales": 1.0},
+            "segments[0].channel_mix": {"web": 0.0, "direct_sales": 1.0},
             "channels.direct_sales.reps": 2.0,
             "channels.direct_sales.deals_per_rep_per_month": 3.0,
             "channels.direct_sales.sales_cycle_days": 65.0,

@@ -185,3 +185,15 @@ def test_did_you_mean_reaches_inside_distributions() -> None:
 def test_bad_funding_date_keeps_its_key() -> None:
     with pytest.raises(sim.ScenarioError, match=r"finance\.funding\[0\]\.date: must be a date"):
         tiny(**{"finance.funding": [{"date": "soon", "amount": 1.0}]})
+
+
+def test_override_merges_tables_and_replaces_distributions() -> None:
+    with pytest.raises(sim.ScenarioError, match=r"channel shares .* must sum to 1, got 2"):
+        tiny(**{"segments[0].channel_mix": {"partners": 1.0}})
+    sc = tiny(**{"segments[0].channel_mix": {"web": 0.0, "partners": 1.0}})
+    assert sc.segments[0].channel_mix.partners == 1.0
+    # Nested tables (what TOML makes of dotted keys) set leaves, never reset siblings.
+    sc = tiny(**{"pricing": {"vm_hour_price": 0.07}, "capacity": {"lead_time_days": 10.0}})
+    assert (sc.pricing.vm_hour_price, sc.capacity.vms_per_server) == (0.07, 10)
+    sc = tiny(**{"segments[0].vms_per_customer": {"dist": "geometric", "mean": 3.0}})
+    assert sc.segments[0].vms_per_customer.dist == "geometric"

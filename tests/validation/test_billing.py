@@ -28,7 +28,7 @@ def test_sla_multiplier_and_price_cut_apply_exactly() -> None:
     res = sim.simulate(
         tiny(
             **{
-                "segments[0].sla_mix": {"99.99": 1.0},
+                "segments[0].sla_mix": {"99.7": 0.0, "99.99": 1.0},
                 "pricing.sla_multipliers.99.99": 1.5,
                 "pricing.annual_price_cut": 0.12,
             }

@@ -1,0 +1,80 @@
+"""Dated events: a date and dotted overrides that the engine applies from that date on
+(a pivot, a price cut, a new partner programme)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import Field
+
+from iaas_sim.scenario.errors import Problem, ScenarioError
+from iaas_sim.scenario.overrides import apply_overrides, flatten_changes, parse_path
+from iaas_sim.scenario.types import Date, Frozen
+
+if TYPE_CHECKING:
+    from iaas_sim.scenario.model import Scenario
+
+FIXED_SECTIONS = {"schema_version", "name", "description", "run", "finance", "events"}
+"""Top-level keys an event may not change: how the run is set up and accounted."""
+
+FIXED_KEYS = {
+    ("capacity", "initial_servers"),
+    ("channels", "partners", "initial_partners"),
+    ("segments", "*", "initial_customers"),
+    ("segments", "*", "name"),
+    ("segments", "*", "adoption_start"),
+}
+"""Quantities that only mean something at the run's start (or name outputs)."""
+
+
+class Event(Frozen):
+    """Changes to the scenario that take effect on a date."""
+
+    date: Date
+    """Day the changes take effect; they apply from the first month starting on or after
+    it [date]."""
+    name: Annotated[str, Field(max_length=200)] = ""
+    """Label recorded in the monthly table's ``events`` column [-]."""
+    set: Annotated[dict[str, Any], Field(min_length=1)]
+    """Dotted paths and their new values, as in ``Scenario.override``; tables are merged key
+    by key [-]."""
+
+
+def _fixed(path: str) -> bool:
+    tokens = [t if isinstance(t, str) else "*" for t in parse_path(path)]
+    if tokens[0] in FIXED_SECTIONS:
+        return True
+    if tokens[0] == "segments" and len(tokens) > 1 and not isinstance(tokens[1], int):
+        tokens[1] = "*"  # segments.NAME.key
+    return any(tuple(tokens[: len(k)]) == k for k in FIXED_KEYS)
+
+
+def compute_timeline(scenario: Scenario) -> list[tuple[dt.date, str, Scenario]]:
+    """Each event in date order (ties in file order) with the scenario in force after it,
+    every change applied cumulatively and re-validated. A bad event raises
+    ``ScenarioError`` naming ``events[i].set."path"``."""
+    order = sorted(range(len(scenario.events)), key=lambda i: scenario.events[i].date)
+    timeline = []
+    current = scenario
+    for i in order:
+        event = scenario.events[i]
+        where = f"events[{i}].set"
+        flat = flatten_changes(event.set)
+        fixed = [
+            Problem(f'{where}."{path}"', "cannot change during a run", value, True)
+            for path, value in flat.items()
+            if _fixed(path)
+        ]
+        if fixed:
+            raise ScenarioError(fixed)
+        try:
+            current = apply_overrides(current, flat, check_events=False)
+        except ScenarioError as exc:
+            problems = [
+                Problem(f'{where}."{p.path}"' if p.path else where, p.message, p.value, p.has_value)
+                for p in exc.problems
+            ]
+            raise ScenarioError(problems) from None
+        timeline.append((event.date, event.name or f"events[{i}]", current))
+    return timeline

@@ -1,0 +1,108 @@
+"""Dated events: overrides that take effect from a month on."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import iaas_sim as sim
+from tests.conftest import tiny
+
+HOURS = np.array([744, 696, 744, 720, 744, 720])  # January to June 2024
+
+
+def test_a_price_event_changes_revenue_from_its_month_exactly() -> None:
+    sc = tiny(
+        events=[
+            {
+                "date": "2024-03-01",
+                "name": "match competitor",
+                "set": {"pricing.vm_hour_price": 0.04},
+            }
+        ]
+    )
+    m = sim.simulate(sc).monthly
+    price = np.array([0.05, 0.05, 0.04, 0.04, 0.04, 0.04])
+    np.testing.assert_allclose(m["revenue"], HOURS * 40 * price, rtol=1e-12)
+    assert m["events"].tolist() == ["", "", "match competitor", "", "", ""]
+
+
+def test_an_event_dated_mid_month_applies_from_the_next_month() -> None:
+    sc = tiny(events=[{"date": "2024-02-10", "set": {"pricing.vm_hour_price": 0.10}}])
+    m = sim.simulate(sc).monthly
+    assert m["list_price"].tolist() == [0.05, 0.05, 0.10, 0.10, 0.10, 0.10]
+    assert m["events"].iloc[2] == "events[0]"
+
+
+def test_events_apply_in_date_order_and_accumulate() -> None:
+    sc = tiny(
+        events=[
+            {"date": "2024-05-01", "name": "second", "set": {"pricing.vm_hour_price": 0.03}},
+            {
+                "date": "2024-02-01",
+                "name": "first",
+                "set": {"pricing.vm_hour_price": 0.04, "costs.marketing_per_month": 100.0},
+            },
+        ]
+    )
+    m = sim.simulate(sc).monthly
+    assert m["list_price"].tolist() == [0.05, 0.04, 0.04, 0.04, 0.03, 0.03]
+    assert m["opex_marketing"].tolist() == [0.0, 100.0, 100.0, 100.0, 100.0, 100.0]
+
+
+def test_a_pivot_closes_a_channel_and_its_costs() -> None:
+    sc = tiny(
+        **{
+            "segments[0].initial_customers": 0,
+            "segments[0].potential_customers": 4000.0,
+            "segments[0].bass_p_per_year": 1.0,
+            "segments[0].channel_mix": {"web": 0.5, "direct_sales": 0.5},
+            "channels.direct_sales.reps": 10.0,
+            "channels.direct_sales.sales_cycle_days": 0.0,
+            "channels.direct_sales.cost_per_rep_per_year": 120000.0,
+            "events": [
+                {
+                    "date": "2024-04-01",
+                    "name": "pivot",
+                    "set": {
+                        "channels.direct_sales.reps": 0.0,
+                        "segments.base.channel_mix": {"web": 1.0, "direct_sales": 0.0},
+                    },
+                }
+            ],
+        }
+    )
+    m = sim.simulate(sc, seed=3).monthly
+    assert m["opex_sales_force"].tolist() == [100000.0] * 3 + [0.0] * 3
+    assert m["sales_reps"].tolist() == [10.0] * 3 + [0.0] * 3
+    direct = m["revenue_channel_direct_sales"]
+    assert (direct.iloc[1:3] > 0).all()
+    # Customers signed before the pivot stay (no churn); nobody new comes through sales.
+    assert (
+        np.diff(direct.iloc[3:].to_numpy() / m["list_price"].iloc[3:].to_numpy() / (HOURS[3:] * 4))
+        <= 1e-9
+    ).all()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"pricing.vm_hour_price": -1.0},
+            'events[0].set."pricing.vm_hour_price": must be > 0.0 (got -1.0)',
+        ),
+        ({"run.months": 3}, 'events[0].set."run.months": cannot change during a run (got 3)'),
+        ({"segments.base.initial_customers": 5}, "cannot change during a run"),
+        ({"capacity.initial_servers": 5}, "cannot change during a run"),
+        ({"pricing.vm_hour_prise": 0.1}, "unknown key; did you mean 'vm_hour_price'?"),
+    ],
+)
+def test_bad_events_are_refused_with_their_path(change: dict[str, object], message: str) -> None:
+    with pytest.raises(sim.ScenarioError) as info:
+        tiny(events=[{"date": "2024-03-01", "set": change}])
+    assert message in str(info.value)
+
+
+def test_events_must_fall_within_the_run() -> None:
+    with pytest.raises(sim.ScenarioError, match=r"events\[0\]\.date: must be within the run"):
+        tiny(events=[{"date": "2025-01-01", "set": {"pricing.vm_hour_price": 0.1}}])
