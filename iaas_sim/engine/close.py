@@ -11,6 +11,8 @@ import numpy as np
 from iaas_sim.core.admission import compute_admission, compute_base_load
 from iaas_sim.core.billing import (
     N_GROUPS,
+    PARTNER_CHANNEL,
+    compute_group_channel,
     compute_group_prices,
     compute_marketplace,
     compute_usage_bill,
@@ -53,16 +55,6 @@ class MonthCloser:
             np.zeros(grid.n_months),
         )
         self.marketing = compute_schedule(sc.costs.marketing_per_month, grid)
-
-    def _list_price(self, m: int) -> float:
-        """List price of month ``m``: cut by ``annual_price_cut`` a year, compounded monthly
-        from ``price_cut_start``."""
-        pricing = self.w.sc.pricing
-        origin = np.datetime64(pricing.price_cut_start or self.w.sc.run.start, "M")
-        months = max(
-            0, int((self.w.grid.month_starts[m].astype("datetime64[M]") - origin).astype(np.int64))
-        )
-        return float(pricing.vm_hour_price * (1.0 - pricing.annual_price_cut) ** (months / 12))
 
     def _capacity(self, t0: int, t1: int) -> np.ndarray:
         """Installed servers at each hour of ``[t0, t1)``."""
@@ -118,9 +110,10 @@ class MonthCloser:
             w.book.view(idx), t0, capacity, w.grid.weekday0 * 24, w.shapes, N_GROUPS, w.rng["usage"]
         )
         w.book.set_state(idx, pool.new_state)
-        list_price = self._list_price(m)
+        list_price = float(w.list_prices[m])
         list_prices, net_prices = compute_group_prices(list_price, self.multipliers, self.discounts)
         bill = compute_usage_bill(pool.served_by_group, list_prices, net_prices)
+        partner_hours = float(compute_group_channel(pool.served_by_group)[PARTNER_CHANNEL])
         start, end = w.book.col("start")[idx], w.book.col("end")[idx]
         attached = w.book.col("attached")[idx]
         share = (np.minimum(end, t1) - np.maximum(start, t0)) / (t1 - t0)
@@ -154,6 +147,8 @@ class MonthCloser:
             "revenue_usage": float(bill.revenue_by_channel.sum()),
             "revenue_marketplace": float(marketplace.sum()),
             "partner_discounts": bill.partner_discounts,
+            "partner_margin": bill.partner_discounts,
+            "partner_margin_per_vm_hour": _ratio(bill.partner_discounts, partner_hours),
             "isv_solution_revenue": isv,
             "pooling_gain": (
                 pool.individual_peak_sum / pool.peak_demand
@@ -228,3 +223,8 @@ class MonthCloser:
             else (math.inf if basis > 0 else 0.0),
             "servers_ordered": n,
         }
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    """``numerator / denominator``, NaN when there is nothing to divide by."""
+    return numerator / denominator if denominator > 0 else float("nan")

@@ -18,6 +18,11 @@ import simpy
 from iaas_sim.core.adoption import compute_bass_arrivals
 from iaas_sim.core.calendar import compute_month_grid, compute_schedule
 from iaas_sim.core.finance import DAYS_PER_MONTH
+from iaas_sim.core.pricing import (
+    compute_competitor_prices,
+    compute_list_prices,
+    compute_price_response,
+)
 from iaas_sim.core.profiles import profile_matrix
 from iaas_sim.engine.arrivals import ArrivalFactory, concat
 from iaas_sim.engine.book import CustomerBook
@@ -68,7 +73,13 @@ class World:
         self.factory = ArrivalFactory(sc, self.rng)
         self.reps = compute_schedule(sc.channels.direct_sales.reps, self.grid)
         self.recruits = compute_schedule(sc.channels.partners.recruited_per_month, self.grid)
-        self.expected_arrivals = self._bass_table()
+        self.list_prices = compute_list_prices(sc.pricing, self.grid, sc.run.start)
+        response = compute_price_response(
+            self.list_prices,
+            compute_competitor_prices(sc.pricing, self.grid, sc.run.start),
+            sc.pricing.price_elasticity,
+        )
+        self.expected_arrivals = self._bass_table() * response
         self.closer.set_scenario(sc)
 
     def _events_by_month(self, sc: Scenario) -> dict[int, list[tuple[str, Scenario]]]:

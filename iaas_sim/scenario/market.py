@@ -201,6 +201,15 @@ class SlaMultipliers(Frozen):
         return (self.sla_99_7, self.sla_99_9, self.sla_99_99)
 
 
+class PriceCut(Frozen):
+    """A one-off cut of the list price (matching a competitor on a date)."""
+
+    date: Date
+    """Day of the cut; it applies from the first month starting on or after it [date]."""
+    cut: Annotated[float, Field(gt=0.0, lt=1.0)]
+    """Share of the list price removed [share 0-1]."""
+
+
 class Pricing(Frozen):
     """List prices."""
 
@@ -214,6 +223,16 @@ class Pricing(Frozen):
     price_cut_start: Date | None = None
     """Day the list price is ``vm_hour_price`` and cuts start compounding from; default the
     run's start [date]."""
+    price_cuts: Annotated[list[PriceCut], Field(max_length=1000)] = Field(default_factory=list)
+    """Dated cuts on top of the annual cut, each a share of the list price then [-]."""
+    competitor_vm_hour_price: Annotated[float, Field(gt=0.0, le=1000.0)] | None = None
+    """Reference competitor's list price at ``price_cut_start``, for price elasticity
+    [currency per VM-hour]."""
+    competitor_annual_price_cut: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    """Yearly cut of the competitor's list price, compounded monthly [share per year]."""
+    price_elasticity: Annotated[float, Field(ge=0.0, le=10.0)] = 0.0
+    """New arrivals are multiplied by (list price / competitor price) ^ -elasticity; 0 means
+    price does not affect demand [ratio]."""
 
 
 class Marketplace(Frozen):
