@@ -17,6 +17,12 @@ N_GROUPS = len(CHANNELS) * len(SLA_TIERS) * len(PARTNER_TIERS)
 PARTNER_CHANNEL = CHANNELS.index("partners")
 
 
+GROUP_SLA = np.unravel_index(
+    np.arange(N_GROUPS), (len(CHANNELS), len(SLA_TIERS), len(PARTNER_TIERS))
+)[1]
+"""SLA tier of each billing group."""
+
+
 def compute_group(channel: np.ndarray, sla: np.ndarray, partner_tier: np.ndarray) -> np.ndarray:
     """Billing group of each customer."""
     return np.asarray((channel * len(SLA_TIERS) + sla) * len(PARTNER_TIERS) + partner_tier)
@@ -60,6 +66,15 @@ def compute_usage_bill(
     net = served_by_group * net_prices
     listed = float((served_by_group * list_prices).sum())
     return UsageBill(compute_group_channel(net), listed, listed - float(net.sum()))
+
+
+def compute_sla_credits(
+    served_by_group: np.ndarray, net_prices: np.ndarray, credit_share_by_tier: np.ndarray
+) -> np.ndarray:
+    """Credits owed per channel (positive amounts): each tier's credit share of the usage
+    revenue billed to that tier's customers."""
+    credits = served_by_group * net_prices * credit_share_by_tier[GROUP_SLA]
+    return compute_group_channel(credits)
 
 
 def compute_marketplace(

@@ -127,12 +127,15 @@ def compute_month_pool(
     n_groups: int,
     rng: np.random.Generator,
     chunk: int = CHUNK_CUSTOMERS,
+    group_up: np.ndarray | None = None,
 ) -> MonthPool:
     """Pool the month starting at hour ``month_start`` whose hourly capacity is ``capacity``.
 
     ``how0`` is the hour of the week of the run's hour 0; ``shapes`` the profile table.
-    Overflow hours are shared out pro rata: every customer is served ``capacity / demand``
-    of its demand in an hour where demand exceeds capacity."""
+    ``group_up`` (groups x hours) is the share of each hour each billing group's service is
+    up (outages); demand in down time is unserved. Overflow hours are shared out pro rata:
+    every customer is served ``capacity / demand`` of its demand in an hour where demand
+    exceeds capacity."""
     n_hours = len(capacity)
     hours = month_start + np.arange(n_hours)
     levels = shapes[:, (how0 + hours) % HOURS_PER_WEEK].astype(np.float32)
@@ -150,18 +153,20 @@ def compute_month_pool(
         groups = book.group[idx]
         starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
         by_group[groups[starts]] += np.add.reduceat(demand, starts, axis=0, dtype=np.float64)
-    total = by_group.sum(axis=0)
+    demand = by_group.sum(axis=0)
+    live = by_group if group_up is None else by_group * group_up
+    total = live.sum(axis=0)
     served = np.minimum(total, capacity)
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(total > 0, served / total, 0.0)
         ratio = np.where(capacity > 0, served / capacity, 0.0)
     return MonthPool(
-        demand=total,
-        served_by_group=by_group @ scale,
+        demand=demand,
+        served_by_group=(live * scale).sum(axis=1),
         demand_by_group=by_group.sum(axis=1),
         served_vm_hours=float(served.sum()),
-        unserved_vm_hours=float((total - served).sum()),
-        peak_demand=float(total.max(initial=0.0)),
+        unserved_vm_hours=float(demand.sum() - served.sum()),
+        peak_demand=float(demand.max(initial=0.0)),
         utilisation_peak=float(ratio.max(initial=0.0)),
         individual_peak_sum=peaks,
         new_state=new_state,

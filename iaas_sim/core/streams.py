@@ -16,6 +16,7 @@ STREAM_NAMES: tuple[str, ...] = (
     "marketplace",
     "partner_reach",
     "partner_tier",
+    "outages",
 )
 
 

@@ -10,18 +10,21 @@ import numpy as np
 
 from iaas_sim.core.admission import compute_admission, compute_base_load
 from iaas_sim.core.billing import (
+    GROUP_SLA,
     N_GROUPS,
     PARTNER_CHANNEL,
     compute_group_channel,
     compute_group_prices,
     compute_marketplace,
+    compute_sla_credits,
     compute_usage_bill,
 )
 from iaas_sim.core.calendar import compute_schedule
+from iaas_sim.core.outages import compute_credit_share, compute_up_share
 from iaas_sim.core.pooling import compute_month_pool
 from iaas_sim.core.procurement import compute_forecast, compute_order
 from iaas_sim.engine.book import FIELDS
-from iaas_sim.scenario.types import CHANNELS
+from iaas_sim.scenario.types import CHANNELS, SLA_TIERS
 
 if TYPE_CHECKING:
     from iaas_sim.engine.world import World
@@ -106,14 +109,30 @@ class MonthCloser:
         capacity = servers * sc.capacity.vms_per_server
         admitted = self._admit(t0, t1, capacity)
         idx = w.book.active_between(t0, t1)
+        up = np.stack([compute_up_share(o, t0, t1) for o in w.outages])
         pool = compute_month_pool(
-            w.book.view(idx), t0, capacity, w.grid.weekday0 * 24, w.shapes, N_GROUPS, w.rng["usage"]
+            w.book.view(idx),
+            t0,
+            capacity,
+            w.grid.weekday0 * 24,
+            w.shapes,
+            N_GROUPS,
+            w.rng["usage"],
+            group_up=up[GROUP_SLA],
         )
         w.book.set_state(idx, pool.new_state)
         list_price = float(w.list_prices[m])
         list_prices, net_prices = compute_group_prices(list_price, self.multipliers, self.discounts)
         bill = compute_usage_bill(pool.served_by_group, list_prices, net_prices)
         partner_hours = float(compute_group_channel(pool.served_by_group)[PARTNER_CHANNEL])
+        availability = up.mean(axis=1)
+        shares = np.array(
+            [
+                compute_credit_share(a, tier.credits)
+                for a, tier in zip(availability, sc.sla.as_tuple(), strict=True)
+            ]
+        )
+        credits = compute_sla_credits(pool.served_by_group, net_prices, shares)
         start, end = w.book.col("start")[idx], w.book.col("end")[idx]
         attached = w.book.col("attached")[idx]
         share = (np.minimum(end, t1) - np.maximum(start, t0)) / (t1 - t0)
@@ -146,6 +165,7 @@ class MonthCloser:
             "list_price": list_price,
             "revenue_usage": float(bill.revenue_by_channel.sum()),
             "revenue_marketplace": float(marketplace.sum()),
+            "revenue_sla_credits": -float(credits.sum()),
             "partner_discounts": bill.partner_discounts,
             "partner_margin": bill.partner_discounts,
             "partner_margin_per_vm_hour": _ratio(bill.partner_discounts, partner_hours),
@@ -157,7 +177,11 @@ class MonthCloser:
             ),
         }
         for c, channel in enumerate(CHANNELS):
-            row[f"revenue_channel_{channel}"] = float(bill.revenue_by_channel[c] + marketplace[c])
+            row[f"revenue_channel_{channel}"] = float(
+                bill.revenue_by_channel[c] + marketplace[c] - credits[c]
+            )
+        for k, tier in enumerate(SLA_TIERS):
+            row[f"availability_{tier.replace('.', '_')}"] = float(availability[k])
         row.update(self._opex(m, row))
         row["events"] = self.events
         row.update(

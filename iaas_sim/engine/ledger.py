@@ -17,12 +17,12 @@ from iaas_sim.core.finance import (
     compute_peak_funding,
     compute_statements,
 )
-from iaas_sim.scenario.types import CHANNELS
+from iaas_sim.scenario.types import CHANNELS, SLA_TIERS
 
 if TYPE_CHECKING:
     from iaas_sim.engine.world import World
 
-STREAMS: tuple[str, ...] = ("usage", "marketplace")
+STREAMS: tuple[str, ...] = ("usage", "marketplace", "sla_credits")
 """Revenue streams; each has a ``revenue_<stream>`` column."""
 
 OPEX_LINES: tuple[str, ...] = (
@@ -96,6 +96,7 @@ def compute_metrics(monthly: pd.DataFrame, world: World) -> dict[str, Any]:
     years = pd.PeriodIndex(monthly.index).year
     by_year = monthly["revenue"].groupby(years).sum()
     gains = monthly["pooling_gain"].dropna()
+    hours = pd.PeriodIndex(monthly.index).days_in_month.to_numpy() * 24
     cash = monthly["cumulative_cash"].to_numpy()
     return {
         "npv": compute_npv(fcf, sc.finance.discount_rate_per_year),
@@ -118,4 +119,11 @@ def compute_metrics(monthly: pd.DataFrame, world: World) -> dict[str, Any]:
         "min_cash_balance": float(cash.min()),
         "months_cash_negative": int(np.sum(cash < 0)),
         "revenue_by_channel": {c: float(monthly[f"revenue_channel_{c}"].sum()) for c in CHANNELS},
+        "availability_by_tier": {
+            tier: float(
+                np.average(monthly[f"availability_{tier.replace('.', '_')}"], weights=hours)
+            )
+            for tier in SLA_TIERS
+        },
+        "sla_credits": float(-monthly["revenue_sla_credits"].sum()),
     }

@@ -18,6 +18,7 @@ import simpy
 from iaas_sim.core.adoption import compute_bass_arrivals
 from iaas_sim.core.calendar import compute_month_grid, compute_schedule
 from iaas_sim.core.finance import DAYS_PER_MONTH
+from iaas_sim.core.outages import sample_repair_hours
 from iaas_sim.core.pricing import (
     compute_competitor_prices,
     compute_list_prices,
@@ -29,7 +30,9 @@ from iaas_sim.engine.book import CustomerBook
 from iaas_sim.engine.close import MonthCloser
 from iaas_sim.scenario.events import compute_timeline
 from iaas_sim.scenario.model import Scenario
-from iaas_sim.scenario.types import CHANNELS
+from iaas_sim.scenario.types import CHANNELS, SLA_TIERS
+
+HOURS_PER_YEAR = 365.25 * 24
 
 WEB, DIRECT, PARTNERS = (CHANNELS.index(c) for c in CHANNELS)
 
@@ -62,6 +65,7 @@ class World:
         # Leads waiting for a rep, first in first out: month they came, segment, size.
         self.leads = {k: np.zeros(0, dtype=np.int64) for k in ("month", "segment", "vms")}
         self.missed = 0
+        self.outages: list[list[tuple[float, float]]] = [[] for _ in SLA_TIERS]
         self.closer = MonthCloser(self)
         self.set_scenario(sc)
         self.rows: list[dict[str, Any]] = []
@@ -103,6 +107,8 @@ class World:
 
     def run(self) -> None:
         """Simulate every month."""
+        for k in range(len(SLA_TIERS)):
+            self.env.process(self._outages(k))
         clock = self.env.process(self._clock())
         self.env.run(until=clock)
 
@@ -228,6 +234,26 @@ class World:
     ) -> Generator[simpy.Event, Any, None]:
         yield self.env.timeout(cycle_hours)
         self.pending.append(self.factory.make(seg, DIRECT, take_times + cycle_hours, vms))
+
+    # -- outages ---------------------------------------------------------------------------
+    def _outages(self, k: int) -> Generator[simpy.Event, Any, None]:
+        """SLA tier ``k`` alternates up time (exponential, ``failures_per_year``) and repairs
+        (lognormal durations); the tier in force is read at each failure."""
+        rng = self.rng["outages"]
+        while True:
+            tier = self.sc.sla.as_tuple()[k]
+            if tier.failures_per_year == 0:
+                # Look again when the next month opens (an event may change the tier).
+                following = self.grid.month_of_hour(self.env.now) + 1
+                if following >= self.grid.n_months:
+                    return
+                yield self.env.timeout(self.grid.start_hours[following] - self.env.now)
+                continue
+            yield self.env.timeout(rng.exponential(HOURS_PER_YEAR / tier.failures_per_year))
+            tier = self.sc.sla.as_tuple()[k]
+            hours = sample_repair_hours(tier.repair_hours_mean, tier.repair_hours_sd, rng)
+            self.outages[k].append((self.env.now, self.env.now + hours))
+            yield self.env.timeout(hours)
 
     # -- procurement -----------------------------------------------------------------------
     def order_servers(self, m: int, n: int) -> None:

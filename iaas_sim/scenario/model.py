@@ -10,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 from iaas_sim.scenario.events import Event
 from iaas_sim.scenario.market import Channels, Marketplace, Pricing, Segment
 from iaas_sim.scenario.operations import Capacity, Costs, Finance
+from iaas_sim.scenario.sla import Sla
 from iaas_sim.scenario.types import Date, Frozen
 
 if TYPE_CHECKING:
@@ -68,6 +69,8 @@ class Scenario(Frozen):
     """Operating costs [-]."""
     finance: Finance = Finance()
     """Accounting and cash [-]."""
+    sla: Sla = Field(default_factory=Sla)
+    """Outages and credits per SLA tier [-]."""
     events: Annotated[list[Event], Field(max_length=1000)] = Field(default_factory=list)
     """Dated changes: pivots, price cuts, new programmes [-]."""
 
