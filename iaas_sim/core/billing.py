@@ -1,8 +1,10 @@
 """Billing: served VM-hours and marketplace sales turned into revenue per stream and channel.
 
-Customers are billed by billing group: channel x SLA tier x partner tier. Partner-channel
-customers pay the list price less their partner's discount (by certification tier and by
-the environment sold, environment k going with SLA tier k); other channels pay list price.
+Customers are billed by billing group: channel x SLA tier x partner tier x reserved.
+Partner-channel customers pay the list price less their partner's discount (by
+certification tier and by the environment sold, environment k going with SLA tier k); other
+channels pay list price. Customers with a reservation pay no usage: their VMs are billed
+hour by hour at the reserved rate whether used or not, plus an upfront fee per term.
 """
 
 from __future__ import annotations
@@ -13,33 +15,44 @@ import numpy as np
 
 from iaas_sim.scenario.types import CHANNELS, PARTNER_TIERS, SLA_TIERS
 
-N_GROUPS = len(CHANNELS) * len(SLA_TIERS) * len(PARTNER_TIERS)
+GROUP_SHAPE = (len(CHANNELS), len(SLA_TIERS), len(PARTNER_TIERS), 2)
+"""Billing groups: channel x SLA tier x partner tier x reserved (0 or 1)."""
+N_GROUPS = int(np.prod(GROUP_SHAPE))
 PARTNER_CHANNEL = CHANNELS.index("partners")
+GROUP_CHANNEL, GROUP_SLA, GROUP_TIER, GROUP_RESERVED = np.unravel_index(
+    np.arange(N_GROUPS), GROUP_SHAPE
+)
+"""Channel, SLA tier, partner tier and reservation of each billing group."""
 
 
-GROUP_SLA = np.unravel_index(
-    np.arange(N_GROUPS), (len(CHANNELS), len(SLA_TIERS), len(PARTNER_TIERS))
-)[1]
-"""SLA tier of each billing group."""
-
-
-def compute_group(channel: np.ndarray, sla: np.ndarray, partner_tier: np.ndarray) -> np.ndarray:
+def compute_group(
+    channel: np.ndarray, sla: np.ndarray, partner_tier: np.ndarray, reserved: np.ndarray
+) -> np.ndarray:
     """Billing group of each customer."""
-    return np.asarray((channel * len(SLA_TIERS) + sla) * len(PARTNER_TIERS) + partner_tier)
+    return np.asarray(
+        np.ravel_multi_index((channel, sla, partner_tier, reserved.astype(np.int64)), GROUP_SHAPE)
+    )
+
+
+def compute_group_rates(
+    list_price: float, multipliers: np.ndarray, discounts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """List and net price per VM-hour of every billing group (reserved or not).
+
+    ``multipliers`` has one entry per SLA tier; ``discounts`` is partner tier x environment."""
+    list_rates = list_price * multipliers[GROUP_SLA]
+    discount = np.where(GROUP_CHANNEL == PARTNER_CHANNEL, discounts[GROUP_TIER, GROUP_SLA], 0.0)
+    return list_rates, list_rates * (1.0 - discount)
 
 
 def compute_group_prices(
     list_price: float, multipliers: np.ndarray, discounts: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """List and net price per VM-hour of every billing group.
-
-    ``multipliers`` has one entry per SLA tier; ``discounts`` is partner tier x environment."""
-    channel, sla, tier = np.unravel_index(
-        np.arange(N_GROUPS), (len(CHANNELS), len(SLA_TIERS), len(PARTNER_TIERS))
-    )
-    list_prices = list_price * multipliers[sla]
-    discount = np.where(channel == PARTNER_CHANNEL, discounts[tier, sla], 0.0)
-    return list_prices, list_prices * (1.0 - discount)
+    """List and net usage price per VM-hour of every billing group: 0 for reserved groups,
+    whose usage is paid by their reservation."""
+    list_rates, net_rates = compute_group_rates(list_price, multipliers, discounts)
+    payg = GROUP_RESERVED == 0
+    return list_rates * payg, net_rates * payg
 
 
 def compute_group_channel(values: np.ndarray) -> np.ndarray:
@@ -66,6 +79,62 @@ def compute_usage_bill(
     net = served_by_group * net_prices
     listed = float((served_by_group * list_prices).sum())
     return UsageBill(compute_group_channel(net), listed, listed - float(net.sum()))
+
+
+@dataclass(frozen=True)
+class ReservedBill:
+    """What reservations bring in a month."""
+
+    hourly_by_channel: np.ndarray
+    """Reserved VM-hours at the reserved rate, per channel [currency]."""
+    recognised_by_channel: np.ndarray
+    """Upfront fees recognised this month (evenly over each term), per channel [currency]."""
+    upfront_cash: float
+    """Upfront fees paid this month, at the start of each term [currency]."""
+    vm_hours: float
+    """Reserved VM-hours billed [VM-hours]."""
+    partner_discounts: float
+    """Partner discounts on reserved hourly charges [currency]."""
+    partner_vm_hours: float
+    """Reserved VM-hours sold through partners [VM-hours]."""
+
+
+def compute_reserved_bill(
+    vms: np.ndarray,
+    group: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    t0: int,
+    t1: int,
+    term_hours: int,
+    upfront_per_vm: float,
+    hourly_discount: float,
+    list_rates: np.ndarray,
+    net_rates: np.ndarray,
+) -> ReservedBill:
+    """Reserved customers' bill for the month ``[t0, t1)``: every reserved VM-hour at
+    ``net rate x (1 - hourly_discount)``, used or not; upfront fees recognised per hour of
+    each term; upfront cash for every term starting in the month."""
+    hours = np.clip(np.minimum(end, t1) - np.maximum(start, t0), 0, None).astype(float)
+    channel = GROUP_CHANNEL[group]
+    rate = 1.0 - hourly_discount
+    hourly = vms * hours * net_rates[group] * rate
+    recognised = vms * hours * upfront_per_vm / term_hours
+    # Terms start at start + k * term_hours, k = 0, 1, … while the customer stays.
+    first = np.maximum(0, -np.floor_divide(start - t0, term_hours))
+    last = -np.floor_divide(start - np.minimum(t1, end), term_hours)
+    terms = np.maximum(0, last - first)
+    partner = channel == PARTNER_CHANNEL
+    return ReservedBill(
+        hourly_by_channel=np.bincount(channel, weights=hourly, minlength=len(CHANNELS)),
+        recognised_by_channel=np.bincount(channel, weights=recognised, minlength=len(CHANNELS)),
+        upfront_cash=float(np.sum(vms * terms) * upfront_per_vm),
+        vm_hours=float(np.sum(vms * hours)),
+        partner_discounts=float(
+            np.sum((vms * hours * (list_rates[group] - net_rates[group]) * rate)[partner])
+        ),
+        partner_vm_hours=float(np.sum((vms * hours)[partner])),
+    )
 
 
 def compute_sla_credits(

@@ -100,11 +100,18 @@ def compute_statements(
     depreciation: np.ndarray,
     funding: np.ndarray,
     dso_days: float,
+    upfront_cash: np.ndarray | None = None,
+    recognised_upfront: np.ndarray | None = None,
 ) -> Statements:
     """EBITDA, EBIT and cash. Free cash flow = collections - opex - capex; cash flow adds
-    funding; cumulative cash is the bank balance."""
+    funding; cumulative cash is the bank balance. Revenue is collected ``dso_days`` after
+    the month billed, except upfront fees (recognised over their term within ``revenue``),
+    whose cash comes at signature."""
     ebitda = revenue - opex
-    collections = compute_collections(revenue, dso_days)
+    # Upfront fees are cash at signature, not billed with the month: they leave the DSO lag.
+    upfront = np.zeros_like(revenue) if upfront_cash is None else upfront_cash
+    recognised = np.zeros_like(revenue) if recognised_upfront is None else recognised_upfront
+    collections = compute_collections(revenue - recognised, dso_days) + upfront
     fcf = collections - opex - capex
     cash_flow = fcf + funding
     return Statements(

@@ -17,6 +17,7 @@ STREAM_NAMES: tuple[str, ...] = (
     "partner_reach",
     "partner_tier",
     "outages",
+    "reservations",
 )
 
 

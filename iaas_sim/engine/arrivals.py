@@ -40,6 +40,8 @@ class ArrivalFactory:
         # Monthly churn probability c -> exponential lifetime with hazard -ln(1 - c).
         self.hazard = np.array([-np.log1p(-min(s.churn_per_month, 1 - 1e-12)) for s in segs])
         self.sla_cdf = np.cumsum([s.sla_mix.as_tuple() for s in segs], axis=1)
+        self.uptake = np.array([s.reserved_uptake for s in segs])
+        self.term_hours = compute_term_hours(scenario.reserved.term_months)
         tiers = scenario.channels.partners.tier_mix
         self.tier_cdf = np.cumsum([tiers.registered, tiers.certified, tiers.premium])
 
@@ -61,6 +63,10 @@ class ArrivalFactory:
             self.rng["churn"].exponential(size=n), self.hazard[segment]
         )
         attached = self.rng["marketplace"].random(n) < self.sc.marketplace.attach_rate
+        reserved = self.rng["reservations"].random(n) < self.uptake[segment]
+        # A reservation commits the customer to the end of its current term.
+        term = self.term_hours
+        life_hours = np.where(reserved, -(-life_hours // term) * term, life_hours)
         channels = np.full(n, channel, dtype=np.int64)
         return {
             "time": np.asarray(times, dtype=float),
@@ -76,8 +82,14 @@ class ArrivalFactory:
             "start": start,
             "end": start + life_hours,
             "attached": attached,
-            "group": compute_group(channels, sla, tier),
+            "reserved": reserved,
+            "group": compute_group(channels, sla, tier, reserved),
         }
+
+
+def compute_term_hours(term_months: int) -> int:
+    """A reservation term in whole hours (average months)."""
+    return round(term_months * HOURS_PER_MONTH)
 
 
 NEVER_HOURS = 2**40

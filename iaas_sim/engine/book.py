@@ -20,6 +20,7 @@ FIELDS: dict[str, type] = {
     "start": np.int64,
     "end": np.int64,
     "attached": np.bool_,
+    "reserved": np.bool_,
     "group": np.int64,
 }
 

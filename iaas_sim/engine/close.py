@@ -10,12 +10,15 @@ import numpy as np
 
 from iaas_sim.core.admission import compute_admission, compute_base_load
 from iaas_sim.core.billing import (
+    GROUP_CHANNEL,
+    GROUP_RESERVED,
     GROUP_SLA,
     N_GROUPS,
     PARTNER_CHANNEL,
-    compute_group_channel,
     compute_group_prices,
+    compute_group_rates,
     compute_marketplace,
+    compute_reserved_bill,
     compute_sla_credits,
     compute_usage_bill,
 )
@@ -23,6 +26,7 @@ from iaas_sim.core.calendar import compute_schedule
 from iaas_sim.core.outages import compute_credit_share, compute_up_share
 from iaas_sim.core.pooling import compute_month_pool
 from iaas_sim.core.procurement import compute_forecast, compute_order
+from iaas_sim.engine.arrivals import compute_term_hours
 from iaas_sim.engine.book import FIELDS
 from iaas_sim.scenario.types import CHANNELS, SLA_TIERS
 
@@ -121,27 +125,8 @@ class MonthCloser:
             group_up=up[GROUP_SLA],
         )
         w.book.set_state(idx, pool.new_state)
-        list_price = float(w.list_prices[m])
-        list_prices, net_prices = compute_group_prices(list_price, self.multipliers, self.discounts)
-        bill = compute_usage_bill(pool.served_by_group, list_prices, net_prices)
-        partner_hours = float(compute_group_channel(pool.served_by_group)[PARTNER_CHANNEL])
-        availability = up.mean(axis=1)
-        shares = np.array(
-            [
-                compute_credit_share(a, tier.credits)
-                for a, tier in zip(availability, sc.sla.as_tuple(), strict=True)
-            ]
-        )
-        credits = compute_sla_credits(pool.served_by_group, net_prices, shares)
+        revenue = self._revenue(m, t0, t1, idx, pool.served_by_group, up.mean(axis=1))
         start, end = w.book.col("start")[idx], w.book.col("end")[idx]
-        attached = w.book.col("attached")[idx]
-        share = (np.minimum(end, t1) - np.maximum(start, t0)) / (t1 - t0)
-        isv, marketplace = compute_marketplace(
-            share[attached],
-            w.book.col("channel")[idx][attached],
-            sc.marketplace.solution_revenue_per_customer_month,
-            sc.marketplace.provider_share,
-        )
         cap_hours = float(capacity.sum())
         row: dict[str, Any] = {
             "customers": int(np.sum((start < t1) & (end > t1))),
@@ -161,27 +146,14 @@ class MonthCloser:
             "utilisation": pool.served_vm_hours / cap_hours if cap_hours > 0 else 0.0,
             "utilisation_peak": pool.utilisation_peak,
             "unserved_vm_hours": pool.unserved_vm_hours + admitted["lost_vm_hours"],
-            "vm_hours_billed": pool.served_vm_hours,
-            "list_price": list_price,
-            "revenue_usage": float(bill.revenue_by_channel.sum()),
-            "revenue_marketplace": float(marketplace.sum()),
-            "revenue_sla_credits": -float(credits.sum()),
-            "partner_discounts": bill.partner_discounts,
-            "partner_margin": bill.partner_discounts,
-            "partner_margin_per_vm_hour": _ratio(bill.partner_discounts, partner_hours),
-            "isv_solution_revenue": isv,
+            "vm_hours_served": pool.served_vm_hours,
             "pooling_gain": (
                 pool.individual_peak_sum / pool.peak_demand
                 if pool.peak_demand > 0
                 else float("nan")
             ),
         }
-        for c, channel in enumerate(CHANNELS):
-            row[f"revenue_channel_{channel}"] = float(
-                bill.revenue_by_channel[c] + marketplace[c] - credits[c]
-            )
-        for k, tier in enumerate(SLA_TIERS):
-            row[f"availability_{tier.replace('.', '_')}"] = float(availability[k])
+        row.update(revenue)
         row.update(self._opex(m, row))
         row["events"] = self.events
         row.update(
@@ -194,6 +166,81 @@ class MonthCloser:
             )
         )
         return row
+
+    def _revenue(
+        self,
+        m: int,
+        t0: int,
+        t1: int,
+        idx: np.ndarray,
+        served_by_group: np.ndarray,
+        availability: np.ndarray,
+    ) -> dict[str, float]:
+        """Every revenue stream and channel of month ``m``, with what goes with them."""
+        w, sc = self.w, self.w.sc
+        list_price = float(w.list_prices[m])
+        list_prices, net_prices = compute_group_prices(list_price, self.multipliers, self.discounts)
+        usage = compute_usage_bill(served_by_group, list_prices, net_prices)
+        shares = np.array(
+            [
+                compute_credit_share(a, tier.credits)
+                for a, tier in zip(availability, sc.sla.as_tuple(), strict=True)
+            ]
+        )
+        credits = compute_sla_credits(served_by_group, net_prices, shares)
+        book = {
+            k: w.book.col(k)[idx]
+            for k in ("vms", "group", "start", "end", "channel", "attached", "reserved")
+        }
+        r = book["reserved"]
+        list_rates, net_rates = compute_group_rates(list_price, self.multipliers, self.discounts)
+        reserved = compute_reserved_bill(
+            book["vms"][r],
+            book["group"][r],
+            book["start"][r],
+            book["end"][r],
+            t0,
+            t1,
+            compute_term_hours(sc.reserved.term_months),
+            sc.reserved.upfront_per_vm,
+            sc.reserved.hourly_discount,
+            list_rates,
+            net_rates,
+        )
+        w.upfront_cash[m] = reserved.upfront_cash
+        w.recognised_upfront[m] = float(reserved.recognised_by_channel.sum())
+        share = (np.minimum(book["end"], t1) - np.maximum(book["start"], t0)) / (t1 - t0)
+        a = book["attached"]
+        isv, marketplace = compute_marketplace(
+            share[a],
+            book["channel"][a],
+            sc.marketplace.solution_revenue_per_customer_month,
+            sc.marketplace.provider_share,
+        )
+        payg_partner = (GROUP_CHANNEL == PARTNER_CHANNEL) & (GROUP_RESERVED == 0)
+        partner_hours = float(served_by_group[payg_partner].sum()) + reserved.partner_vm_hours
+        partner_margin = usage.partner_discounts + reserved.partner_discounts
+        reserved_by_channel = reserved.hourly_by_channel + reserved.recognised_by_channel
+        out = {
+            "list_price": list_price,
+            "vm_hours_billed": float(served_by_group[GROUP_RESERVED == 0].sum())
+            + reserved.vm_hours,
+            "revenue_usage": float(usage.revenue_by_channel.sum()),
+            "revenue_reserved": float(reserved_by_channel.sum()),
+            "revenue_marketplace": float(marketplace.sum()),
+            "revenue_sla_credits": -float(credits.sum()),
+            "partner_discounts": partner_margin,
+            "partner_margin": partner_margin,
+            "partner_margin_per_vm_hour": _ratio(partner_margin, partner_hours),
+            "isv_solution_revenue": isv,
+            "upfront_cash": reserved.upfront_cash,
+        }
+        channels = usage.revenue_by_channel + reserved_by_channel + marketplace - credits
+        for c, channel in enumerate(CHANNELS):
+            out[f"revenue_channel_{channel}"] = float(channels[c])
+        for k, tier in enumerate(SLA_TIERS):
+            out[f"availability_{tier.replace('.', '_')}"] = float(availability[k])
+        return out
 
     def _opex(self, m: int, row: dict[str, Any]) -> dict[str, float]:
         """Every operating cost line of month ``m``, with the scenario in force."""

@@ -22,7 +22,7 @@ from iaas_sim.scenario.types import CHANNELS, SLA_TIERS
 if TYPE_CHECKING:
     from iaas_sim.engine.world import World
 
-STREAMS: tuple[str, ...] = ("usage", "marketplace", "sla_credits")
+STREAMS: tuple[str, ...] = ("usage", "reserved", "marketplace", "sla_credits")
 """Revenue streams; each has a ``revenue_<stream>`` column."""
 
 OPEX_LINES: tuple[str, ...] = (
@@ -64,7 +64,10 @@ def compute_monthly(world: World) -> pd.DataFrame:
         rows["depreciation"].to_numpy(),
         funding,
         sc.finance.dso_days,
+        upfront_cash=world.upfront_cash,
+        recognised_upfront=world.recognised_upfront,
     )
+    rows["deferred_revenue"] = np.cumsum(world.upfront_cash - world.recognised_upfront)
     rows["ebitda"] = st.ebitda
     rows["ebit"] = st.ebit
     rows["collections"] = st.collections

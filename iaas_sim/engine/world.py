@@ -53,6 +53,8 @@ class World:
         n = self.grid.n_months
         self.capex = np.zeros(n)
         self.in_service_capex = np.zeros(n)
+        self.upfront_cash = np.zeros(n)
+        self.recognised_upfront = np.zeros(n)
         self.on_order = 0
         if sc.capacity.initial_servers:
             self.deliveries.append((0, sc.capacity.initial_servers))

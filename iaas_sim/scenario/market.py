@@ -87,6 +87,8 @@ class Segment(Frozen):
     """Probability that a customer leaves in a given month [share 0-1 per month]."""
     channel_mix: ChannelMix
     """Share of new customers per channel [shares summing to 1]."""
+    reserved_uptake: Share = 0.0
+    """Share of new customers who reserve their VMs (see ``[reserved]``) [share 0-1]."""
     sla_mix: SlaMix = SlaMix.model_validate({"99.7": 1.0})
     """Share of customers per SLA tier; default all at 99.7 % [shares summing to 1]."""
 
@@ -244,3 +246,17 @@ class Marketplace(Frozen):
     """Share of new customers who buy an ISV solution [share 0-1]."""
     solution_revenue_per_customer_month: NonNegative = 0.0
     """ISV solution revenue per buying customer [currency per customer-month]."""
+
+
+class Reserved(Frozen):
+    """Reserved capacity ("capexising" the cloud): an upfront fee per VM and term, then a lower
+    hourly price billed on every reserved VM-hour, used or not."""
+
+    term_months: Annotated[int, Field(ge=1, le=120)] = 12
+    """Length of a reservation; reserving customers stay at least to the end of their
+    current term, and renew while they stay [months]."""
+    upfront_per_vm: NonNegative = 0.0
+    """Fee paid at the start of each term for each reserved VM [currency per VM-term]."""
+    hourly_discount: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
+    """Reduction of the hourly price (list x SLA multiplier, less any partner discount) for
+    reserved VMs [share of the hourly price]."""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from iaas_sim.scenario.events import Event
-from iaas_sim.scenario.market import Channels, Marketplace, Pricing, Segment
+from iaas_sim.scenario.market import Channels, Marketplace, Pricing, Reserved, Segment
 from iaas_sim.scenario.operations import Capacity, Costs, Finance
 from iaas_sim.scenario.sla import Sla
 from iaas_sim.scenario.types import Date, Frozen
@@ -63,6 +63,8 @@ class Scenario(Frozen):
     """List prices [-]."""
     marketplace: Marketplace = Marketplace()
     """ISV marketplace [-]."""
+    reserved: Reserved = Reserved()
+    """Reserved capacity terms [-]."""
     capacity: Capacity = Capacity()
     """Servers and procurement [-]."""
     costs: Costs = Costs()

@@ -29,7 +29,7 @@ def check_identities(m: pd.DataFrame) -> None:
     assert ((m["utilisation_peak"] >= 0) & (m["utilisation_peak"] <= 1 + 1e-12)).all()
     hours = m.index.days_in_month.to_numpy() * 24
     # Capacity never shrinks, so a month's served VM-hours fit in its month-end capacity.
-    assert (m["vm_hours_billed"] <= m["capacity_vms"] * hours + 1e-6).all()
+    assert (m["vm_hours_served"] <= m["capacity_vms"] * hours + 1e-6).all()
     assert (m["revenue"] >= 0).all()
     # The customer count moves only by admissions and departures.
     flow = m["customers"].shift(1, fill_value=0) + m["new_customers"] - m["churned_customers"]

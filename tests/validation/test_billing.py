@@ -142,7 +142,11 @@ def test_discount_grid_is_tier_by_environment() -> None:
     discounts = np.array([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6], [0.7, 0.8, 0.9]])
     list_p, net = compute_group_prices(1.0, np.array([1.0, 2.0, 3.0]), discounts)
     # partners (channel 2), SLA 99.9 (env 'entreprise'), certified (tier 1): 2 x (1 - 0.5)
-    g = compute_group(np.array([2]), np.array([1]), np.array([1]))[0]
+    payg = np.array([False])
+    g = compute_group(np.array([2]), np.array([1]), np.array([1]), payg)[0]
     assert (list_p[g], net[g]) == (2.0, 1.0)
-    g_web = compute_group(np.array([0]), np.array([2]), np.array([0]))[0]
+    g_web = compute_group(np.array([0]), np.array([2]), np.array([0]), payg)[0]
     assert (list_p[g_web], net[g_web]) == (3.0, 3.0)
+    # Reserved customers pay no usage: their reservation pays for it.
+    g_reserved = compute_group(np.array([2]), np.array([1]), np.array([1]), ~payg)[0]
+    assert (list_p[g_reserved], net[g_reserved]) == (0.0, 0.0)
