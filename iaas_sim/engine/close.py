@@ -63,13 +63,14 @@ class MonthCloser:
         )
         self.marketing = compute_schedule(sc.costs.marketing_per_month, grid)
 
-    def _capacity(self, t0: int, t1: int) -> np.ndarray:
-        """Installed servers at each hour of ``[t0, t1)``."""
-        servers = np.zeros(t1 - t0)
-        for hour, n in self.w.deliveries:
+    def _capacity(self, t0: int, t1: int) -> tuple[np.ndarray, np.ndarray]:
+        """Installed servers at each hour of ``[t0, t1)``, and how many are the vendor's."""
+        servers, vendor = np.zeros(t1 - t0), np.zeros(t1 - t0)
+        for hour, n, by_vendor in self.w.deliveries:
             if hour < t1:
                 servers[max(hour - t0, 0) :] += n
-        return servers
+                vendor[max(hour - t0, 0) :] += by_vendor
+        return servers, vendor
 
     def _admit(self, t0: int, t1: int, capacity_vms: np.ndarray) -> dict[str, float]:
         w = self.w
@@ -109,7 +110,7 @@ class MonthCloser:
     def close(self, m: int) -> dict[str, Any]:
         w, sc = self.w, self.w.sc
         t0, t1 = int(w.grid.start_hours[m]), int(w.grid.start_hours[m + 1])
-        servers = self._capacity(t0, t1)
+        servers, vendor_servers = self._capacity(t0, t1)
         capacity = servers * sc.capacity.vms_per_server
         admitted = self._admit(t0, t1, capacity)
         idx = w.book.active_between(t0, t1)
@@ -142,6 +143,7 @@ class MonthCloser:
             "capacity_vms": float(capacity[-1]),
             "servers": int(servers[-1]),
             "server_hours": float(servers.sum()),
+            "vendor_server_hours": float(vendor_servers.sum()),
             "racks": math.ceil(servers.max(initial=0) / sc.capacity.servers_per_rack),
             "utilisation": pool.served_vm_hours / cap_hours if cap_hours > 0 else 0.0,
             "utilisation_peak": pool.utilisation_peak,
@@ -257,6 +259,9 @@ class MonthCloser:
             "partner_programme": row["partners_recruited"]
             * sc.channels.partners.programme_cost_per_partner_per_month,
             "marketing": float(self.marketing[m]),
+            "vendor_share": sc.capacity.vendor_revenue_share
+            * (row["revenue_usage"] + row["revenue_reserved"])
+            * _ratio(row["vendor_server_hours"], row["server_hours"], empty=0.0),
         }
         return {f"opex_{line}": value for line, value in lines.items()}
 
@@ -276,7 +281,7 @@ class MonthCloser:
         # Servers delivered up to t1 (a delivery at exactly t1 may already have left
         # on_order) plus those still on order: each counted once.
         t1 = int(w.grid.start_hours[m + 1])
-        delivered = sum(n for hour, n in w.deliveries if hour <= t1)
+        delivered = sum(n for hour, n, _ in w.deliveries if hour <= t1)
         planned = (delivered + w.on_order) * cap.vms_per_server
         n = compute_order(
             demand,
@@ -296,6 +301,6 @@ class MonthCloser:
         }
 
 
-def _ratio(numerator: float, denominator: float) -> float:
-    """``numerator / denominator``, NaN when there is nothing to divide by."""
-    return numerator / denominator if denominator > 0 else float("nan")
+def _ratio(numerator: float, denominator: float, empty: float = float("nan")) -> float:
+    """``numerator / denominator``, ``empty`` when there is nothing to divide by."""
+    return numerator / denominator if denominator > 0 else empty

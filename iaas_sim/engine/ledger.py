@@ -33,6 +33,7 @@ OPEX_LINES: tuple[str, ...] = (
     "sales_force",
     "partner_programme",
     "marketing",
+    "vendor_share",
 )
 """Operating cost lines; each has an ``opex_<line>`` column."""
 

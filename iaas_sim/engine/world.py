@@ -49,7 +49,7 @@ class World:
         self.shapes = profile_matrix()
         self.events = self._events_by_month(sc)
         self.pending: list[dict[str, np.ndarray]] = []
-        self.deliveries: list[tuple[int, int]] = []
+        self.deliveries: list[tuple[int, int, int]] = []  # hour, servers, of which vendor
         n = self.grid.n_months
         self.capex = np.zeros(n)
         self.in_service_capex = np.zeros(n)
@@ -57,8 +57,12 @@ class World:
         self.recognised_upfront = np.zeros(n)
         self.on_order = 0
         if sc.capacity.initial_servers:
-            self.deliveries.append((0, sc.capacity.initial_servers))
-            cost = sc.capacity.initial_servers * sc.capacity.capex_per_server
+            n, vendor = (
+                sc.capacity.initial_servers,
+                self._vendor_part(sc.capacity.initial_servers, sc),
+            )
+            self.deliveries.append((0, n, vendor))
+            cost = (n - vendor) * sc.capacity.capex_per_server
             self.capex[0] += cost
             self.in_service_capex[0] += cost
         partners = sc.channels.partners
@@ -258,21 +262,31 @@ class World:
             yield self.env.timeout(hours)
 
     # -- procurement -----------------------------------------------------------------------
-    def order_servers(self, m: int, n: int) -> None:
-        """Order ``n`` servers now (capex this month); they arrive one lead time later."""
-        cap = self.sc.capacity
-        self.capex[m] += n * cap.capex_per_server
-        self.on_order += n
-        self.env.process(self._deliver(n, cap.lead_time_days * 24))
+    @staticmethod
+    def _vendor_part(n: int, sc: Scenario) -> int:
+        """Servers of an order of ``n`` that the vendor installs (nearest whole server)."""
+        return round(n * sc.capacity.vendor_share_of_servers)
 
-    def _deliver(self, n: int, lead_hours: float) -> Generator[simpy.Event, Any, None]:
+    def order_servers(self, m: int, n: int) -> None:
+        """Order ``n`` servers now (capex this month for those the provider buys); they arrive
+        one lead time later."""
+        cap = self.sc.capacity
+        vendor = self._vendor_part(n, self.sc)
+        cost = (n - vendor) * cap.capex_per_server
+        self.capex[m] += cost
+        self.on_order += n
+        self.env.process(self._deliver(n, vendor, cost, cap.lead_time_days * 24))
+
+    def _deliver(
+        self, n: int, vendor: int, cost: float, lead_hours: float
+    ) -> Generator[simpy.Event, Any, None]:
         yield self.env.timeout(lead_hours)
         hour = math.ceil(self.env.now)
-        self.deliveries.append((hour, n))
+        self.deliveries.append((hour, n, vendor))
         self.on_order -= n
         month = self.grid.month_of_hour(hour)
         if month < self.grid.n_months:
-            self.in_service_capex[month] += n * self.sc.capacity.capex_per_server
+            self.in_service_capex[month] += cost
 
     @property
     def lead_time_months(self) -> float:

@@ -62,6 +62,13 @@ class Capacity(Frozen):
     """Order on the demand forecast for when an order placed now would arrive, one lead time
     plus one month ahead (the next review), by the linear trend of the last three months;
     never below this month's demand [-]."""
+    vendor_share_of_servers: Share = 0.0
+    """Share of every order (and of the initial servers) installed by a hardware vendor at
+    no capex, in exchange for ``vendor_revenue_share`` of the revenue earned on them
+    [share 0-1]."""
+    vendor_revenue_share: Share = 0.0
+    """Share of the compute revenue (usage and reserved) earned on vendor servers paid to
+    the vendor, pro rata to their server-hours [share 0-1]."""
     admission_max_utilisation: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
     """New customers are refused when their expected peak load would push the expected peak
     above this share of capacity [share of capacity]."""
