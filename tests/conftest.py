@@ -31,6 +31,7 @@ TINY: dict[str, Any] = {
             "channel_mix": {"web": 1.0},
         }
     ],
+    "channels": {"partners": {"types": [{"name": "resellers"}]}},
     "pricing": {"vm_hour_price": 0.05},
     "capacity": {"vms_per_server": 10, "initial_servers": 100, "lead_time_days": 30},
 }

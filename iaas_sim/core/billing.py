@@ -15,22 +15,29 @@ import numpy as np
 
 from iaas_sim.scenario.types import CHANNELS, PARTNER_TIERS, SLA_TIERS
 
-GROUP_SHAPE = (len(CHANNELS), len(SLA_TIERS), len(PARTNER_TIERS), 2)
-"""Billing groups: channel x SLA tier x partner tier x reserved (0 or 1)."""
+MAX_PARTNER_TYPES = 8
+GROUP_SHAPE = (len(CHANNELS), len(SLA_TIERS), len(PARTNER_TIERS), 2, MAX_PARTNER_TYPES)
+"""Billing groups: channel x SLA tier x partner tier x reserved (0 or 1) x partner type."""
 N_GROUPS = int(np.prod(GROUP_SHAPE))
 PARTNER_CHANNEL = CHANNELS.index("partners")
-GROUP_CHANNEL, GROUP_SLA, GROUP_TIER, GROUP_RESERVED = np.unravel_index(
+GROUP_CHANNEL, GROUP_SLA, GROUP_TIER, GROUP_RESERVED, GROUP_PTYPE = np.unravel_index(
     np.arange(N_GROUPS), GROUP_SHAPE
 )
-"""Channel, SLA tier, partner tier and reservation of each billing group."""
+"""Channel, SLA tier, partner tier, reservation and partner type of each billing group."""
 
 
 def compute_group(
-    channel: np.ndarray, sla: np.ndarray, partner_tier: np.ndarray, reserved: np.ndarray
+    channel: np.ndarray,
+    sla: np.ndarray,
+    partner_tier: np.ndarray,
+    reserved: np.ndarray,
+    ptype: np.ndarray,
 ) -> np.ndarray:
-    """Billing group of each customer."""
+    """Billing group of each customer (tier and type 0 outside the partner channel)."""
     return np.asarray(
-        np.ravel_multi_index((channel, sla, partner_tier, reserved.astype(np.int64)), GROUP_SHAPE)
+        np.ravel_multi_index(
+            (channel, sla, partner_tier, reserved.astype(np.int64), ptype), GROUP_SHAPE
+        )
     )
 
 
@@ -39,9 +46,11 @@ def compute_group_rates(
 ) -> tuple[np.ndarray, np.ndarray]:
     """List and net price per VM-hour of every billing group (reserved or not).
 
-    ``multipliers`` has one entry per SLA tier; ``discounts`` is partner tier x environment."""
+    ``multipliers`` has one entry per SLA tier; ``discounts`` is partner type x partner tier
+    x environment."""
     list_rates = list_price * multipliers[GROUP_SLA]
-    discount = np.where(GROUP_CHANNEL == PARTNER_CHANNEL, discounts[GROUP_TIER, GROUP_SLA], 0.0)
+    partner_discount = discounts[GROUP_PTYPE, GROUP_TIER, GROUP_SLA]
+    discount = np.where(GROUP_CHANNEL == PARTNER_CHANNEL, partner_discount, 0.0)
     return list_rates, list_rates * (1.0 - discount)
 
 
@@ -60,12 +69,18 @@ def compute_group_channel(values: np.ndarray) -> np.ndarray:
     return np.asarray(values.reshape(len(CHANNELS), -1).sum(axis=1))
 
 
+def compute_partner_type_totals(values: np.ndarray) -> np.ndarray:
+    """Sum per-group values of the partner channel into per-partner-type values."""
+    partner = GROUP_CHANNEL == PARTNER_CHANNEL
+    return np.bincount(GROUP_PTYPE[partner], weights=values[partner], minlength=MAX_PARTNER_TYPES)
+
+
 @dataclass(frozen=True)
 class UsageBill:
     """Usage revenue of a month."""
 
-    revenue_by_channel: np.ndarray
-    """Net usage revenue per channel [currency]."""
+    net_by_group: np.ndarray
+    """Net usage revenue per billing group [currency]."""
     list_value: float
     """Served VM-hours at list price (SLA multipliers included) [currency]."""
     partner_discounts: float
@@ -78,17 +93,18 @@ def compute_usage_bill(
     """Usage revenue = served VM-hours x list price x SLA multiplier (x (1 - discount))."""
     net = served_by_group * net_prices
     listed = float((served_by_group * list_prices).sum())
-    return UsageBill(compute_group_channel(net), listed, listed - float(net.sum()))
+    return UsageBill(net, listed, listed - float(net.sum()))
 
 
 @dataclass(frozen=True)
 class ReservedBill:
     """What reservations bring in a month."""
 
-    hourly_by_channel: np.ndarray
-    """Reserved VM-hours at the reserved rate, per channel [currency]."""
-    recognised_by_channel: np.ndarray
-    """Upfront fees recognised this month (evenly over each term), per channel [currency]."""
+    hourly_by_group: np.ndarray
+    """Reserved VM-hours at the reserved rate, per billing group [currency]."""
+    recognised_by_group: np.ndarray
+    """Upfront fees recognised this month (evenly over each term), per billing group
+    [currency]."""
     upfront_cash: float
     """Upfront fees paid this month, at the start of each term [currency]."""
     vm_hours: float
@@ -116,7 +132,6 @@ def compute_reserved_bill(
     ``net rate x (1 - hourly_discount)``, used or not; upfront fees recognised per hour of
     each term; upfront cash for every term starting in the month."""
     hours = np.clip(np.minimum(end, t1) - np.maximum(start, t0), 0, None).astype(float)
-    channel = GROUP_CHANNEL[group]
     rate = 1.0 - hourly_discount
     hourly = vms * hours * net_rates[group] * rate
     recognised = vms * hours * upfront_per_vm / term_hours
@@ -124,10 +139,10 @@ def compute_reserved_bill(
     first = np.maximum(0, -np.floor_divide(start - t0, term_hours))
     last = -np.floor_divide(start - np.minimum(t1, end), term_hours)
     terms = np.maximum(0, last - first)
-    partner = channel == PARTNER_CHANNEL
+    partner = GROUP_CHANNEL[group] == PARTNER_CHANNEL
     return ReservedBill(
-        hourly_by_channel=np.bincount(channel, weights=hourly, minlength=len(CHANNELS)),
-        recognised_by_channel=np.bincount(channel, weights=recognised, minlength=len(CHANNELS)),
+        hourly_by_group=np.bincount(group, weights=hourly, minlength=N_GROUPS),
+        recognised_by_group=np.bincount(group, weights=recognised, minlength=N_GROUPS),
         upfront_cash=float(np.sum(vms * terms) * upfront_per_vm),
         vm_hours=float(np.sum(vms * hours)),
         partner_discounts=float(
@@ -140,18 +155,17 @@ def compute_reserved_bill(
 def compute_sla_credits(
     served_by_group: np.ndarray, net_prices: np.ndarray, credit_share_by_tier: np.ndarray
 ) -> np.ndarray:
-    """Credits owed per channel (positive amounts): each tier's credit share of the usage
-    revenue billed to that tier's customers."""
-    credits = served_by_group * net_prices * credit_share_by_tier[GROUP_SLA]
-    return compute_group_channel(credits)
+    """Credits owed per billing group (positive amounts): each tier's credit share of the
+    usage revenue billed to that tier's customers."""
+    return np.asarray(served_by_group * net_prices * credit_share_by_tier[GROUP_SLA])
 
 
 def compute_marketplace(
-    active_share: np.ndarray, channel: np.ndarray, solution_revenue: float, provider_share: float
+    active_share: np.ndarray, group: np.ndarray, solution_revenue: float, provider_share: float
 ) -> tuple[float, np.ndarray]:
-    """ISV solution revenue of the month and the provider's share of it per channel.
+    """ISV solution revenue of the month and the provider's share of it per billing group.
 
     ``active_share`` is, for each customer who bought a solution, the share of the month it
     was active."""
-    gross = np.bincount(channel, weights=active_share * solution_revenue, minlength=len(CHANNELS))
+    gross = np.bincount(group, weights=active_share * solution_revenue, minlength=N_GROUPS)
     return float(gross.sum()), gross * provider_share

@@ -3,9 +3,11 @@ purchase, lifetime), drawn in batches with numpy from the named streams."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from iaas_sim.core.billing import compute_group
+from iaas_sim.core.billing import MAX_PARTNER_TYPES, compute_group
 from iaas_sim.core.calendar import HOURS_PER_MONTH
 from iaas_sim.core.distributions import sample_vms
 from iaas_sim.core.profiles import PROFILE_TABLE
@@ -41,28 +43,46 @@ class ArrivalFactory:
         self.hazard = np.array([-np.log1p(-min(s.churn_per_month, 1 - 1e-12)) for s in segs])
         self.sla_cdf = np.cumsum([s.sla_mix.as_tuple() for s in segs], axis=1)
         self.uptake = np.array([s.reserved_uptake for s in segs])
+        default = scenario.marketplace.attach_rate
+        self.attach = np.array(
+            [
+                default if s.marketplace_attach_rate is None else s.marketplace_attach_rate
+                for s in segs
+            ]
+        )
+        types = scenario.channels.partners.types
+        self.is_isv = np.zeros(MAX_PARTNER_TYPES, dtype=bool)
+        self.is_isv[: len(types)] = [t.kind == "isv" for t in types]
         self.term_hours = compute_term_hours(scenario.reserved.term_months)
-        tiers = scenario.channels.partners.tier_mix
-        self.tier_cdf = np.cumsum([tiers.registered, tiers.certified, tiers.premium])
 
     def sample_sizes(self, segment: int, n: int) -> np.ndarray:
         return sample_vms(self.sc.segments[segment].vms_per_customer, self.rng["sizes"], n)
 
     def make(
-        self, segment: np.ndarray, channel: int, times: np.ndarray, vms: np.ndarray
+        self,
+        segment: np.ndarray,
+        channel: int,
+        times: np.ndarray,
+        vms: np.ndarray,
+        partners: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     ) -> dict[str, np.ndarray]:
-        """A pending batch (customers not yet admitted) arriving at ``times`` (hours)."""
+        """A pending batch (customers not yet admitted) arriving at ``times`` (hours);
+        ``partners`` gives the partner id, type and tier of partner-channel customers."""
         n = len(times)
         sla = _pick(self.sla_cdf[segment], self.rng["sla"].random(n))
-        if channel == PARTNERS:
-            tier = _pick(np.broadcast_to(self.tier_cdf, (n, 3)), self.rng["partner_tier"].random(n))
+        none = np.full(n, -1, dtype=np.int64)
+        if partners is None:
+            partner, ptype, tier = none, none + 1, none + 1
+            isv = np.zeros(n, dtype=bool)
         else:
-            tier = np.zeros(n, dtype=np.int64)
+            partner, ptype, tier = partners
+            isv = self.is_isv[ptype]
         start = np.floor(times).astype(np.int64)
         life_hours = compute_lifetime_hours(
             self.rng["churn"].exponential(size=n), self.hazard[segment]
         )
-        attached = self.rng["marketplace"].random(n) < self.sc.marketplace.attach_rate
+        # Customers of ISV partners run the ISV's solution, sold on the marketplace.
+        attached = (self.rng["marketplace"].random(n) < self.attach[segment]) | isv
         reserved = self.rng["reservations"].random(n) < self.uptake[segment]
         # A reservation commits the customer to the end of its current term.
         term = self.term_hours
@@ -74,6 +94,8 @@ class ArrivalFactory:
             "channel": channels,
             "sla": sla,
             "partner_tier": tier,
+            "partner": partner,
+            "ptype": ptype,
             "profile": self.profile[segment],
             "vms": vms.astype(np.float64),
             "cv": self.cv[segment],
@@ -83,7 +105,39 @@ class ArrivalFactory:
             "end": start + life_hours,
             "attached": attached,
             "reserved": reserved,
-            "group": compute_group(channels, sla, tier, reserved),
+            "group": compute_group(channels, sla, tier, reserved, ptype),
+        }
+
+    def make_own_use(
+        self, partner: np.ndarray, ptype: np.ndarray, tier: np.ndarray, vms: float, time: float
+    ) -> dict[str, np.ndarray]:
+        """Partners running VMs for themselves: always-on customers of the partner channel at
+        the 99.7 % tier who never leave, billed at their own discount."""
+        n = len(partner)
+        always_on = PROFILES.index("always_on")
+        profile = PROFILE_TABLE["always_on"]
+        start = np.full(n, math.floor(time), dtype=np.int64)
+        zeros = np.zeros(n, dtype=np.int64)
+        no = np.zeros(n, dtype=bool)
+        channels = np.full(n, PARTNERS, dtype=np.int64)
+        return {
+            "time": np.full(n, float(time)),
+            "segment": zeros - 1,
+            "channel": channels,
+            "sla": zeros,
+            "partner_tier": tier,
+            "partner": partner,
+            "ptype": ptype,
+            "profile": zeros + always_on,
+            "vms": np.full(n, float(vms)),
+            "cv": np.full(n, profile.cv),
+            "phi": np.full(n, profile.autocorrelation),
+            "state": self.rng["usage"].standard_normal(n),
+            "start": start,
+            "end": start + NEVER_HOURS,
+            "attached": no,
+            "reserved": no,
+            "group": compute_group(channels, zeros, tier, no, ptype),
         }
 
 

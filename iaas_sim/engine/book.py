@@ -12,6 +12,8 @@ FIELDS: dict[str, type] = {
     "channel": np.int64,
     "sla": np.int64,
     "partner_tier": np.int64,
+    "partner": np.int64,
+    "ptype": np.int64,
     "profile": np.int64,
     "vms": np.float64,
     "cv": np.float64,
@@ -80,3 +82,7 @@ class CustomerBook:
 
     def set_state(self, idx: np.ndarray, state: np.ndarray) -> None:
         self._cols["state"][idx] = state
+
+    def set_col(self, name: str, idx: np.ndarray, values: np.ndarray) -> None:
+        """Change one column of the customers ``idx``."""
+        self._cols[name][idx] = values

@@ -13,11 +13,15 @@ from iaas_sim.core.billing import (
     GROUP_CHANNEL,
     GROUP_RESERVED,
     GROUP_SLA,
+    MAX_PARTNER_TYPES,
     N_GROUPS,
     PARTNER_CHANNEL,
+    compute_group,
+    compute_group_channel,
     compute_group_prices,
     compute_group_rates,
     compute_marketplace,
+    compute_partner_type_totals,
     compute_reserved_bill,
     compute_sla_credits,
     compute_usage_bill,
@@ -49,10 +53,13 @@ class MonthCloser:
     def set_scenario(self, sc: Scenario) -> None:
         """Prices, discounts and cost schedules of the scenario in force."""
         self.multipliers = np.array(sc.pricing.sla_multipliers.as_tuple())
-        d = sc.channels.partners.discounts
-        self.discounts = np.array(
-            [[t.start, t.entreprise, t.critique] for t in (d.registered, d.certified, d.premium)]
-        )
+        # Partner type x certification tier x environment (unused type slots stay at 0).
+        self.discounts = np.zeros((MAX_PARTNER_TYPES, 3, 3))
+        for k, ptype in enumerate(sc.channels.partners.types):
+            d = ptype.discounts
+            self.discounts[k] = [
+                [t.start, t.entreprise, t.critique] for t in (d.registered, d.certified, d.premium)
+            ]
         grid = self.w.grid
         self.staff_cost = sum(
             (
@@ -114,6 +121,7 @@ class MonthCloser:
         capacity = servers * sc.capacity.vms_per_server
         admitted = self._admit(t0, t1, capacity)
         idx = w.book.active_between(t0, t1)
+        self._promote_partners(idx)
         up = np.stack([compute_up_share(o, t0, t1) for o in w.outages])
         pool = compute_month_pool(
             w.book.view(idx),
@@ -135,8 +143,8 @@ class MonthCloser:
             "churned_customers": int(np.sum((end > t0) & (end <= t1))),
             "lost_customers": admitted["lost_customers"],
             "missed_customers": w.missed,
-            "partners_recruited": w.partners_recruited,
-            "partners_active": w.partners_active,
+            "partners_recruited": len(w.partners),
+            "partners_active": int(np.sum(w.partners.active_at <= t1)),
             "sales_reps": float(w.reps[m]),
             "vms_avg": pool.served_vm_hours / (t1 - t0),
             "vms_peak": pool.peak_demand,
@@ -168,6 +176,32 @@ class MonthCloser:
             )
         )
         return row
+
+    def _promote_partners(self, idx: np.ndarray) -> None:
+        """Partners move up a certification tier when their customers' VMs (this month's
+        customers, their own use included) reach the thresholds; their customers' billing
+        groups follow."""
+        w, rules = self.w, self.w.sc.channels.partners
+        if (rules.certified_from_vms is None and rules.premium_from_vms is None) or not len(
+            w.partners
+        ):
+            return
+        partner = w.book.col("partner")[idx]
+        mine = partner >= 0
+        sold = np.bincount(
+            partner[mine], weights=w.book.col("vms")[idx][mine], minlength=len(w.partners)
+        )
+        changed = w.partners.promote(sold, rules.certified_from_vms, rules.premium_from_vms)
+        if len(changed):
+            rows = np.flatnonzero(np.isin(w.book.col("partner"), changed))
+            tier = w.partners.tier[w.book.col("partner")[rows]]
+            c = {k: w.book.col(k)[rows] for k in ("channel", "sla", "reserved", "ptype")}
+            w.book.set_col("partner_tier", rows, tier)
+            w.book.set_col(
+                "group",
+                rows,
+                compute_group(c["channel"], c["sla"], tier, c["reserved"], c["ptype"]),
+            )
 
     def _revenue(
         self,
@@ -210,25 +244,26 @@ class MonthCloser:
             net_rates,
         )
         w.upfront_cash[m] = reserved.upfront_cash
-        w.recognised_upfront[m] = float(reserved.recognised_by_channel.sum())
+        w.recognised_upfront[m] = float(reserved.recognised_by_group.sum())
         share = (np.minimum(book["end"], t1) - np.maximum(book["start"], t0)) / (t1 - t0)
         a = book["attached"]
         isv, marketplace = compute_marketplace(
             share[a],
-            book["channel"][a],
+            book["group"][a],
             sc.marketplace.solution_revenue_per_customer_month,
             sc.marketplace.provider_share,
         )
         payg_partner = (GROUP_CHANNEL == PARTNER_CHANNEL) & (GROUP_RESERVED == 0)
         partner_hours = float(served_by_group[payg_partner].sum()) + reserved.partner_vm_hours
         partner_margin = usage.partner_discounts + reserved.partner_discounts
-        reserved_by_channel = reserved.hourly_by_channel + reserved.recognised_by_channel
+        reserved_by_group = reserved.hourly_by_group + reserved.recognised_by_group
+        total = usage.net_by_group + reserved_by_group + marketplace - credits
         out = {
             "list_price": list_price,
             "vm_hours_billed": float(served_by_group[GROUP_RESERVED == 0].sum())
             + reserved.vm_hours,
-            "revenue_usage": float(usage.revenue_by_channel.sum()),
-            "revenue_reserved": float(reserved_by_channel.sum()),
+            "revenue_usage": float(usage.net_by_group.sum()),
+            "revenue_reserved": float(reserved_by_group.sum()),
             "revenue_marketplace": float(marketplace.sum()),
             "revenue_sla_credits": -float(credits.sum()),
             "partner_discounts": partner_margin,
@@ -237,9 +272,12 @@ class MonthCloser:
             "isv_solution_revenue": isv,
             "upfront_cash": reserved.upfront_cash,
         }
-        channels = usage.revenue_by_channel + reserved_by_channel + marketplace - credits
+        channels = compute_group_channel(total)
         for c, channel in enumerate(CHANNELS):
             out[f"revenue_channel_{channel}"] = float(channels[c])
+        by_type = compute_partner_type_totals(total)
+        for k, ptype in enumerate(sc.channels.partners.types):
+            out[f"revenue_partner_type_{ptype.name}"] = float(by_type[k])
         for k, tier in enumerate(SLA_TIERS):
             out[f"availability_{tier.replace('.', '_')}"] = float(availability[k])
         return out
@@ -256,8 +294,14 @@ class MonthCloser:
             "maintenance": installed * costs.maintenance_share_of_capex_per_year / 12.0,
             "staff": float(self.staff_cost[m]),
             "sales_force": float(w.reps[m]) * ds.cost_per_rep_per_year / 12.0,
-            "partner_programme": row["partners_recruited"]
-            * sc.channels.partners.programme_cost_per_partner_per_month,
+            "partner_programme": float(
+                np.dot(
+                    w.partners.recruited_by_type(MAX_PARTNER_TYPES)[
+                        : len(sc.channels.partners.types)
+                    ],
+                    [t.programme_cost_per_partner_per_month for t in sc.channels.partners.types],
+                )
+            ),
             "marketing": float(self.marketing[m]),
             "vendor_share": sc.capacity.vendor_revenue_share
             * (row["revenue_usage"] + row["revenue_reserved"])

@@ -28,7 +28,9 @@ from iaas_sim.core.profiles import profile_matrix
 from iaas_sim.engine.arrivals import ArrivalFactory, concat
 from iaas_sim.engine.book import CustomerBook
 from iaas_sim.engine.close import MonthCloser
+from iaas_sim.engine.partners import PartnerBook
 from iaas_sim.scenario.events import compute_timeline
+from iaas_sim.scenario.market import PartnerType
 from iaas_sim.scenario.model import Scenario
 from iaas_sim.scenario.types import CHANNELS, SLA_TIERS
 
@@ -65,9 +67,7 @@ class World:
             cost = (n - vendor) * sc.capacity.capex_per_server
             self.capex[0] += cost
             self.in_service_capex[0] += cost
-        partners = sc.channels.partners
-        self.partners_recruited = partners.initial_partners
-        self.partners_active = partners.initial_partners
+        self.partners = PartnerBook()
         # Leads waiting for a rep, first in first out: month they came, segment, size.
         self.leads = {k: np.zeros(0, dtype=np.int64) for k in ("month", "segment", "vms")}
         self.missed = 0
@@ -82,7 +82,9 @@ class World:
         self.sc = sc
         self.factory = ArrivalFactory(sc, self.rng)
         self.reps = compute_schedule(sc.channels.direct_sales.reps, self.grid)
-        self.recruits = compute_schedule(sc.channels.partners.recruited_per_month, self.grid)
+        self.recruits = [
+            compute_schedule(t.recruited_per_month, self.grid) for t in sc.channels.partners.types
+        ]
         self.list_prices = compute_list_prices(sc.pricing, self.grid, sc.run.start)
         response = compute_price_response(
             self.list_prices,
@@ -119,6 +121,7 @@ class World:
         self.env.run(until=clock)
 
     def _clock(self) -> Generator[simpy.Event, Any, None]:
+        self._initial_partners()
         self._initial_customers()
         for m in range(self.grid.n_months):
             self.missed = 0
@@ -130,6 +133,30 @@ class World:
             yield self.env.timeout(self.grid.hours_in(m))
             self.rows.append(self.closer.close(m))
 
+    def _initial_partners(self) -> None:
+        """Partners active from hour 0, at the tiers of their type's mix."""
+        for k, ptype in enumerate(self.sc.channels.partners.types):
+            n = ptype.initial_partners
+            if n:
+                ids = self.partners.recruit(k, self._draw_tiers(ptype, n), np.zeros(n))
+                self._start_own_use(k, ids)
+
+    def _draw_tiers(self, ptype: PartnerType, n: int) -> np.ndarray:
+        mix = ptype.tier_mix
+        cdf = np.cumsum([mix.registered, mix.certified, mix.premium])
+        u = self.rng["partner_tier"].random(n)
+        return np.asarray(np.minimum((u[:, None] >= cdf).sum(axis=1), 2))
+
+    def _start_own_use(self, k: int, ids: np.ndarray) -> None:
+        """Active partners of type ``k`` start running their own VMs."""
+        vms = self.sc.channels.partners.types[k].own_vms_per_active_partner
+        if vms > 0 and len(ids):
+            self.pending.append(
+                self.factory.make_own_use(
+                    ids, np.full(len(ids), k), self.partners.tier[ids], vms, self.env.now
+                )
+            )
+
     def _initial_customers(self) -> None:
         """The customer base at hour 0, split by channel mix (admission still applies)."""
         for s, seg in enumerate(self.sc.segments):
@@ -140,15 +167,14 @@ class World:
             )
             split = self.rng["arrivals"].multinomial(seg.initial_customers, mix / mix.sum())
             for channel, n in enumerate(split):
-                if n:
-                    self.pending.append(
-                        self.factory.make(
-                            np.full(n, s, dtype=np.int64),
-                            channel,
-                            np.zeros(n),
-                            self.factory.sample_sizes(s, int(n)),
-                        )
-                    )
+                if not n:
+                    continue
+                which = np.full(n, s, dtype=np.int64)
+                vms = self.factory.sample_sizes(s, int(n))
+                if channel == PARTNERS:
+                    self._arrive(PARTNERS, which, vms, 0, 0, capped=False)
+                else:
+                    self.pending.append(self.factory.make(which, channel, np.zeros(n), vms))
 
     # -- month opening: partners, new demand by channel, the sales pipeline -----------------
     def _open(self, m: int) -> None:
@@ -188,31 +214,65 @@ class World:
         self._add_leads(m, np.concatenate(lead_seg), np.concatenate(lead_vms))
         self._arrive(WEB, np.concatenate(web_seg), np.concatenate(web_vms), t0, hours)
         p_seg, p_vms = np.concatenate(partner_seg), np.concatenate(partner_vms)
-        per_partner = self.sc.channels.partners.customers_per_active_partner_per_month
-        reach = self.partners_active * per_partner
-        if len(p_seg) > reach:
-            # Active partners can only bring so many customers; the rest buy elsewhere.
-            keep = self.rng["partner_reach"].random(len(p_seg)) < reach / len(p_seg)
-            self.missed += int((~keep).sum())
-            p_seg, p_vms = p_seg[keep], p_vms[keep]
         self._arrive(PARTNERS, p_seg, p_vms, t0, hours)
         self._run_sales(m, t0, hours)
 
-    def _arrive(self, channel: int, seg: np.ndarray, vms: np.ndarray, t0: int, hours: int) -> None:
+    def _arrive(
+        self,
+        channel: int,
+        seg: np.ndarray,
+        vms: np.ndarray,
+        t0: int,
+        hours: int,
+        capped: bool = True,
+    ) -> None:
+        partners = None
+        if channel == PARTNERS:
+            seg, vms, partners = self._reach(seg, vms, capped)
         times = t0 + self.rng["arrivals"].random(len(seg)) * hours
-        self.pending.append(self.factory.make(seg.astype(np.int64), channel, times, vms))
+        self.pending.append(self.factory.make(seg.astype(np.int64), channel, times, vms, partners))
+
+    def _reach(
+        self, seg: np.ndarray, vms: np.ndarray, capped: bool = True
+    ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Partner-channel demand within the active partners' reach (when ``capped``), each
+        kept customer given to a type in proportion to its reach, then to one of its active
+        partners. Without any active partner nobody is kept."""
+        types = self.sc.channels.partners.types
+        active = self.partners.active_by_type(self.env.now, len(types))
+        if capped:
+            reach = active * np.array([t.customers_per_active_partner_per_month for t in types])
+        else:
+            reach = active.astype(float)
+        total = float(reach.sum())
+        if len(seg) > total and (capped or total == 0):
+            # Active partners can only bring so many customers; the rest buy elsewhere.
+            keep = self.rng["partner_reach"].random(len(seg)) < total / len(seg)
+            self.missed += int((~keep).sum())
+            seg, vms = seg[keep], vms[keep]
+        ptype = np.zeros(len(seg), dtype=np.int64)
+        if len(seg):
+            ptype = self.rng["partner_reach"].choice(len(types), size=len(seg), p=reach / total)
+        partner = self.partners.pick(ptype, self.env.now, self.rng["partner_tier"])
+        return seg, vms, (partner, ptype, self.partners.tier[partner])
 
     def _recruit_partners(self, m: int) -> None:
-        partners = self.sc.channels.partners
-        recruits = int(self.rng["partners"].poisson(self.recruits[m]))
-        self.partners_recruited += recruits
-        activating = int(self.rng["partners"].binomial(recruits, partners.share_active))
-        if activating:
-            self.env.process(self._activate(activating, partners.activation_delay_days * 24))
+        for k, ptype in enumerate(self.sc.channels.partners.types):
+            recruits = int(self.rng["partners"].poisson(self.recruits[k][m]))
+            if not recruits:
+                continue
+            activating = self.rng["partners"].random(recruits) < ptype.share_active
+            delay = ptype.activation_delay_days * 24
+            active_at = np.where(activating, self.env.now + delay, np.inf)
+            ids = self.partners.recruit(k, self._draw_tiers(ptype, recruits), active_at)
+            if activating.any():
+                self.env.process(self._activate(k, ids[activating], delay))
 
-    def _activate(self, n: int, delay_hours: float) -> Generator[simpy.Event, Any, None]:
+    def _activate(
+        self, k: int, ids: np.ndarray, delay_hours: float
+    ) -> Generator[simpy.Event, Any, None]:
         yield self.env.timeout(delay_hours)
-        self.partners_active += n
+        self._start_own_use(k, ids)
 
     def _add_leads(self, m: int, segment: np.ndarray, vms: np.ndarray) -> None:
         new = {"month": np.full(len(segment), m), "segment": segment, "vms": vms}

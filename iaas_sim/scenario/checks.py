@@ -15,9 +15,12 @@ def _ever_positive(schedule: float | list[Step]) -> bool:
 def check_scenario(scenario: Scenario) -> list[str]:
     """Plain-language warnings (each naming its key); an empty list when nothing looks off."""
     warnings = []
-    partners = scenario.channels.partners
-    has_partners = partners.initial_partners > 0 or (
-        _ever_positive(partners.recruited_per_month) and partners.share_active > 0
+    has_partners = any(
+        t.customers_per_active_partner_per_month > 0
+        and (
+            t.initial_partners > 0 or (_ever_positive(t.recruited_per_month) and t.share_active > 0)
+        )
+        for t in scenario.channels.partners.types
     )
     has_reps = _ever_positive(scenario.channels.direct_sales.reps)
     for i, seg in enumerate(scenario.segments):
@@ -32,6 +35,15 @@ def check_scenario(scenario: Scenario) -> list[str]:
                 f"{where}.channel_mix.direct_sales is "
                 f"{seg.channel_mix.direct_sales} but channels.direct_sales.reps is "
                 "never above 0: those leads are all missed"
+            )
+        if (
+            seg.initial_customers
+            and seg.channel_mix.partners > 0
+            and not any(t.initial_partners for t in scenario.channels.partners.types)
+        ):
+            warnings.append(
+                f"{where}.initial_customers: those of the partner channel need an active "
+                "partner at the start (initial_partners): without one they are missed"
             )
         if seg.adoption_start is not None and seg.adoption_start < scenario.run.start:
             warnings.append(

@@ -24,8 +24,13 @@ FIXED_KEYS = {
     ("segments", "*", "initial_customers"),
     ("segments", "*", "name"),
     ("segments", "*", "adoption_start"),
+    ("channels", "partners", "types", "*", "initial_partners"),
+    ("channels", "partners", "types", "*", "name"),
 }
 """Quantities that only mean something at the run's start (or name outputs)."""
+
+FIXED_LISTS = {("segments",), ("channels", "partners", "types")}
+"""Lists whose items an event may change but not add, remove or replace whole."""
 
 
 class Event(Frozen):
@@ -42,11 +47,15 @@ class Event(Frozen):
 
 
 def _fixed(path: str) -> bool:
-    tokens = [t if isinstance(t, str) else "*" for t in parse_path(path)]
+    tokens: list[str] = [t if isinstance(t, str) else "*" for t in parse_path(path)]
     if tokens[0] in FIXED_SECTIONS:
         return True
-    if tokens[0] == "segments" and len(tokens) > 1 and not isinstance(tokens[1], int):
-        tokens[1] = "*"  # segments.NAME.key
+    if tuple(tokens) in FIXED_LISTS:
+        return True
+    for prefix in FIXED_LISTS:  # items named instead of numbered: segments.NAME.key
+        n = len(prefix)
+        if tuple(tokens[:n]) == prefix and len(tokens) > n:
+            tokens[n] = "*"
     return any(tuple(tokens[: len(k)]) == k for k in FIXED_KEYS)
 
 

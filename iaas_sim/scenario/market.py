@@ -87,6 +87,9 @@ class Segment(Frozen):
     """Probability that a customer leaves in a given month [share 0-1 per month]."""
     channel_mix: ChannelMix
     """Share of new customers per channel [shares summing to 1]."""
+    marketplace_attach_rate: Share | None = None
+    """Share of this segment's new customers who buy an ISV solution on the marketplace;
+    default ``marketplace.attach_rate`` [share 0-1]."""
     reserved_uptake: Share = 0.0
     """Share of new customers who reserve their VMs (see ``[reserved]``) [share 0-1]."""
     sla_mix: SlaMix = SlaMix.model_validate({"99.7": 1.0})
@@ -154,9 +157,19 @@ class TierDiscounts(Frozen):
     """Discounts of premium partners [shares of list price]."""
 
 
-class Partners(Frozen):
-    """Indirect channel: partners who are both customers and distributors."""
+PARTNER_KINDS = ("integrator", "isv", "wholesaler", "hoster")
 
+
+class PartnerType(Frozen):
+    """A kind of partner with its own programme: integrators and IT service companies
+    resell and build services; ISVs run their software for their customers and list it on
+    the marketplace; wholesalers aggregate networks of small resellers and keep a margin
+    (their discount); hosters buy VMs to serve their own customers."""
+
+    name: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+    """Identifier used in outputs (``revenue_partner_type_<name>``) [-]."""
+    kind: Literal["integrator", "isv", "wholesaler", "hoster"] = "integrator"
+    """What the partner does; ISVs' customers count as brought by the marketplace [-]."""
     recruited_per_month: Schedule = 0.0
     """Partners signed up each month [partners per month]."""
     initial_partners: Annotated[int, Field(ge=0, le=1_000_000)] = 0
@@ -166,15 +179,42 @@ class Partners(Frozen):
     activation_delay_days: Annotated[float, Field(ge=0.0, le=3650.0)] = 90.0
     """Time from recruitment to first sale for partners who activate [days]."""
     customers_per_active_partner_per_month: NonNegative = 1.0
-    """New customers one active partner can bring [customers per partner-month]."""
+    """New customers one active partner can bring (its reach) [customers per partner-month]."""
+    own_vms_per_active_partner: Annotated[float, Field(ge=0.0, le=1e6)] = 0.0
+    """VMs each active partner runs for itself (always on, billed to it at its discount;
+    hosters serving their own customers, ISVs running their software) [VMs per partner]."""
     programme_cost_per_partner_per_month: NonNegative = 0.0
-    """Partner programme cost (enablement, certification, co-marketing) for every recruited
-    partner [currency per partner-month]."""
+    """Programme cost (enablement, certification, co-marketing) for every recruited partner
+    of this type [currency per partner-month]."""
     tier_mix: TierMix = TierMix(registered=1.0)
-    """Share of partners at each certification level; default all registered
+    """Certification level of partners when recruited; default all registered
     [shares summing to 1]."""
     discounts: TierDiscounts = TierDiscounts()
     """Discount off list price by level x environment [shares of list price]."""
+
+
+class Partners(Frozen):
+    """Indirect channel: partners who are both customers and distributors."""
+
+    types: Annotated[list[PartnerType], Field(max_length=8)] = Field(default_factory=list)
+    """Partner programmes, at most 8 [-]."""
+    certified_from_vms: Annotated[int, Field(ge=1, le=10_000_000)] | None = None
+    """A registered partner becomes certified when its customers' VMs (its own included)
+    reach this; never if unset [VMs]."""
+    premium_from_vms: Annotated[int, Field(ge=1, le=10_000_000)] | None = None
+    """A partner becomes premium when its customers' VMs reach this; never if unset [VMs]."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Partners:
+        names = [t.name for t in self.types]
+        if len(set(names)) != len(names):
+            raise ValueError("partner type names must be unique")
+        low, high = self.certified_from_vms, self.premium_from_vms
+        if low is not None and high is not None and high <= low:
+            raise ValueError(
+                f"premium_from_vms must be above certified_from_vms, got {high} <= {low}"
+            )
+        return self
 
 
 class Channels(Frozen):
@@ -243,7 +283,8 @@ class Marketplace(Frozen):
     provider_share: Share = 0.30
     """Provider's share of the ISV's solution revenue [share 0-1]."""
     attach_rate: Share = 0.0
-    """Share of new customers who buy an ISV solution [share 0-1]."""
+    """Share of new customers who buy an ISV solution (customers brought by ISV partners
+    always do) [share 0-1]."""
     solution_revenue_per_customer_month: NonNegative = 0.0
     """ISV solution revenue per buying customer [currency per customer-month]."""
 

@@ -31,6 +31,11 @@ def check_identities(m: pd.DataFrame) -> None:
     # Capacity never shrinks, so a month's served VM-hours fit in its month-end capacity.
     assert (m["vm_hours_served"] <= m["capacity_vms"] * hours + 1e-6).all()
     assert (m["revenue"] >= 0).all()
+    types = [c for c in m.columns if c.startswith("revenue_partner_type_")]
+    if types:
+        np.testing.assert_allclose(
+            sum(m[c] for c in types), m["revenue_channel_partners"], atol=tol
+        )
     # The customer count moves only by admissions and departures.
     flow = m["customers"].shift(1, fill_value=0) + m["new_customers"] - m["churned_customers"]
     np.testing.assert_array_equal(m["customers"], flow)

@@ -41,8 +41,8 @@ def test_partner_reach_caps_partner_customers() -> None:
         **ARRIVING,
         **{
             "segments[0].channel_mix": {"web": 0.0, "partners": 1.0},
-            "channels.partners.initial_partners": 4,
-            "channels.partners.customers_per_active_partner_per_month": 5.0,
+            "channels.partners.types[0].initial_partners": 4,
+            "channels.partners.types[0].customers_per_active_partner_per_month": 5.0,
         },
     )
     m = sim.simulate(sc, seed=2).monthly

@@ -109,17 +109,21 @@ def test_marketplace_share_holds_with_random_arrivals_and_churn() -> None:
 def test_partner_discount_touches_only_partner_revenue() -> None:
     base = {
         "segments[0].channel_mix": {"web": 0.5, "partners": 0.5},
+        "channels.partners.types[0].initial_partners": 5,
         "segments[0].initial_customers": 200,
         "segments[0].sla_mix": {"99.7": 0.5, "99.9": 0.5},
-        "channels.partners.tier_mix": {"registered": 0.5, "premium": 0.5},
+        "channels.partners.types[0].tier_mix": {"registered": 0.5, "premium": 0.5},
     }
     full = sim.simulate(tiny(**base), seed=5).monthly
     discounted = sim.simulate(
         tiny(
             **base,
             **{
-                "channels.partners.discounts.registered": {"start": 0.1, "entreprise": 0.2},
-                "channels.partners.discounts.premium": {"start": 0.3, "entreprise": 0.4},
+                "channels.partners.types[0].discounts.registered": {
+                    "start": 0.1,
+                    "entreprise": 0.2,
+                },
+                "channels.partners.types[0].discounts.premium": {"start": 0.3, "entreprise": 0.4},
             },
         ),
         seed=5,
@@ -136,17 +140,22 @@ def test_partner_discount_touches_only_partner_revenue() -> None:
     assert (full["partner_discounts"] == 0).all()
 
 
-def test_discount_grid_is_tier_by_environment() -> None:
-    from iaas_sim.core.billing import compute_group, compute_group_prices
+def test_discount_grid_is_type_by_tier_by_environment() -> None:
+    from iaas_sim.core.billing import MAX_PARTNER_TYPES, compute_group, compute_group_prices
 
-    discounts = np.array([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6], [0.7, 0.8, 0.9]])
+    discounts = np.zeros((MAX_PARTNER_TYPES, 3, 3))
+    discounts[0] = [[0.1, 0.2, 0.3], [0.4, 0.5, 0.6], [0.7, 0.8, 0.9]]
+    discounts[1] = 0.05
     list_p, net = compute_group_prices(1.0, np.array([1.0, 2.0, 3.0]), discounts)
-    # partners (channel 2), SLA 99.9 (env 'entreprise'), certified (tier 1): 2 x (1 - 0.5)
-    payg = np.array([False])
-    g = compute_group(np.array([2]), np.array([1]), np.array([1]), payg)[0]
+    one, zero, payg = np.array([1]), np.array([0]), np.array([False])
+    # partners (channel 2), SLA 99.9 (env 'entreprise'), certified (tier 1), type 0:
+    # 2 x (1 - 0.5)
+    g = compute_group(np.array([2]), one, one, payg, zero)[0]
     assert (list_p[g], net[g]) == (2.0, 1.0)
-    g_web = compute_group(np.array([0]), np.array([2]), np.array([0]), payg)[0]
+    g_type1 = compute_group(np.array([2]), one, one, payg, one)[0]
+    assert (list_p[g_type1], net[g_type1]) == (2.0, 2.0 * 0.95)
+    g_web = compute_group(zero, np.array([2]), zero, payg, zero)[0]
     assert (list_p[g_web], net[g_web]) == (3.0, 3.0)
     # Reserved customers pay no usage: their reservation pays for it.
-    g_reserved = compute_group(np.array([2]), np.array([1]), np.array([1]), ~payg)[0]
+    g_reserved = compute_group(np.array([2]), one, one, ~payg, zero)[0]
     assert (list_p[g_reserved], net[g_reserved]) == (0.0, 0.0)

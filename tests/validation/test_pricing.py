@@ -34,7 +34,8 @@ def test_list_prices_compound_the_annual_cut_and_apply_dated_cuts() -> None:
 def test_a_ten_percent_list_cut_cuts_partner_margins_by_ten_percent() -> None:
     base = {
         "segments[0].channel_mix": {"web": 0.0, "partners": 1.0},
-        "channels.partners.discounts.registered.start": 0.2,
+        "channels.partners.types[0].initial_partners": 5,
+        "channels.partners.types[0].discounts.registered.start": 0.2,
     }
     cut = {**base, "pricing.price_cuts": [{"date": "2024-04-01", "cut": 0.10}]}
     m = sim.simulate(tiny(**cut)).monthly

@@ -60,7 +60,8 @@ def test_partner_discount_applies_to_reserved_hours() -> None:
         **RESERVING,
         **{
             "segments[0].channel_mix": {"web": 0.0, "partners": 1.0},
-            "channels.partners.discounts.registered.start": 0.2,
+            "channels.partners.types[0].initial_partners": 5,
+            "channels.partners.types[0].discounts.registered.start": 0.2,
         },
     )
     m = sim.simulate(sc).monthly
