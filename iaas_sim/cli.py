@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tomllib
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from iaas_sim.scenario import Scenario, ScenarioError, load_scenario
+from iaas_sim.scenario import Problem, Scenario, ScenarioError, load_scenario
 from iaas_sim.scenario.checks import check_scenario
 
 app = typer.Typer(
@@ -31,6 +32,23 @@ def _fail(exc: ScenarioError) -> None:
     """Print every problem of a bad input, no traceback, and exit 2."""
     _print_problems(exc)
     raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def parse_assignments(items: list[str]) -> dict[str, Any]:
+    """``["a.b=0.04", "c=[1, 2]"]`` -> ``{"a.b": 0.04, "c": [1, 2]}``. Values are read as
+    TOML values (numbers, dates, strings in quotes, arrays, inline tables), never evaluated;
+    anything TOML cannot read is kept as text, for validation to judge."""
+    changes: dict[str, Any] = {}
+    for item in items:
+        path, sep, text = item.partition("=")
+        if not sep or not path.strip():
+            raise ScenarioError([Problem("--set", "must be written PATH=VALUE", item, True)])
+        try:
+            value = tomllib.loads(f"value = {text.strip()}")["value"]
+        except tomllib.TOMLDecodeError:
+            value = text.strip()
+        changes[path.strip()] = value
+    return changes
 
 
 def _check_out_dir(target: Path) -> None:
@@ -85,12 +103,22 @@ def run(
         Path | None, typer.Option("--out", help="Output folder (default: results/<file name>).")
     ] = None,
     plot: Annotated[bool, typer.Option(help="Also write cashflow.png.")] = True,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="Override a value: PATH=VALUE (TOML value), e.g. "
+            "pricing.vm_hour_price=0.04; repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Simulate a scenario; write monthly.csv, monthly.parquet, metrics.json, cashflow.png."""
     from iaas_sim.engine import simulate
 
     try:
         scenario = load_scenario(file)
+        if set_:
+            scenario = scenario.override(parse_assignments(set_))
     except ScenarioError as exc:
         _fail(exc)
     target = out_dir if out_dir is not None else Path("results") / file.stem

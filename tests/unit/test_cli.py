@@ -115,3 +115,28 @@ def test_out_that_is_a_file_is_refused_before_running(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert f"--out: exists and is not a folder (got '{target}')" in proc.stderr
     assert target.read_text() == "keep me"
+
+
+def test_set_overrides_values_as_toml(tmp_path: Path) -> None:
+    scenario = str(ROOT / "scenarios/minimal.toml")
+    out = tmp_path / "out"
+    proc = iaas_sim(
+        "run",
+        scenario,
+        "--out",
+        str(out),
+        "--no-plot",
+        "--set",
+        "pricing.vm_hour_price=0.08",
+        "--set",
+        "run.months=12",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert len(pd.read_csv(out / "monthly.csv")) == 12
+    assert json.loads((out / "metrics.json").read_text())["metadata"]["scenario_hash"]
+    bad = iaas_sim(
+        "run", scenario, "--out", str(tmp_path / "bad"), "--set", "pricing.vm_hour_price=0,08"
+    )
+    assert bad.returncode == 2
+    assert "pricing.vm_hour_price: must be a number (got '0,08')" in bad.stderr
+    assert not (tmp_path / "bad").exists()
