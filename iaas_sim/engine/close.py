@@ -219,8 +219,8 @@ class MonthCloser:
         usage = compute_usage_bill(served_by_group, list_prices, net_prices)
         shares = np.array(
             [
-                compute_credit_share(a, tier.credits)
-                for a, tier in zip(availability, sc.sla.as_tuple(), strict=True)
+                compute_credit_share(a, credits)
+                for a, credits in zip(availability, sc.sla.credit_schedules(), strict=True)
             ]
         )
         credits = compute_sla_credits(served_by_group, net_prices, shares)

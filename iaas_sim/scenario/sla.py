@@ -42,13 +42,14 @@ class SlaTier(Frozen):
     """Mean duration of an outage [hours]."""
     repair_hours_sd: NonNegative = 4.0
     """Standard deviation of the (lognormal) duration; 0 for fixed durations [hours]."""
-    credits: Annotated[list[CreditStep], Field(max_length=20)] = Field(default_factory=list)
-    """Credit schedule; the largest credit whose level the availability is below applies
-    [-]."""
+    credits: Annotated[list[CreditStep], Field(max_length=20)] | None = None
+    """Credit schedule; the largest credit whose level the availability is below applies.
+    Default: 10 % below the tier's promise, 25 % below 99 %, 100 % below 95 %; an empty list
+    means no credits [-]."""
 
     @model_validator(mode="after")
     def _credits_grow_as_availability_falls(self) -> SlaTier:
-        steps = sorted(self.credits, key=lambda s: -s.availability_below)
+        steps = sorted(self.credits or [], key=lambda s: -s.availability_below)
         if any(b.credit < a.credit for a, b in itertools.pairwise(steps)):
             raise ValueError("credits must not shrink as availability falls")
         return self
@@ -57,19 +58,20 @@ class SlaTier(Frozen):
 class Sla(Frozen):
     """Outages and credits per SLA tier."""
 
-    sla_99_7: SlaTier = Field(
-        default_factory=lambda: SlaTier(credits=default_credits(0.997)), alias="99.7"
-    )
+    sla_99_7: SlaTier = Field(default_factory=SlaTier, alias="99.7")
     """Tier 99.7 % [-]."""
-    sla_99_9: SlaTier = Field(
-        default_factory=lambda: SlaTier(credits=default_credits(0.999)), alias="99.9"
-    )
+    sla_99_9: SlaTier = Field(default_factory=SlaTier, alias="99.9")
     """Tier 99.9 % [-]."""
-    sla_99_99: SlaTier = Field(
-        default_factory=lambda: SlaTier(credits=default_credits(0.9999)), alias="99.99"
-    )
+    sla_99_99: SlaTier = Field(default_factory=SlaTier, alias="99.99")
     """Tier 99.99 % [-]."""
 
     def as_tuple(self) -> tuple[SlaTier, SlaTier, SlaTier]:
         """Tiers in the order of ``SLA_TIERS``."""
         return (self.sla_99_7, self.sla_99_9, self.sla_99_99)
+
+    def credit_schedules(self) -> tuple[list[CreditStep], ...]:
+        """Each tier's credit schedule, its default where none is written."""
+        return tuple(
+            default_credits(PROMISES[name]) if tier.credits is None else tier.credits
+            for name, tier in zip(PROMISES, self.as_tuple(), strict=True)
+        )

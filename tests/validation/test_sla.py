@@ -92,3 +92,12 @@ def test_credit_schedules_must_not_shrink_as_availability_falls() -> None:
                 ]
             }
         )
+
+
+def test_a_tier_written_without_credits_keeps_the_default_schedule() -> None:
+    sc = tiny(**{"sla": {"99.7": {"failures_per_year": 40.0}}})
+    assert sc.sla.credit_schedules()[0] == default_credits(0.997)
+    m = sim.simulate(sc, seed=1).monthly
+    assert (m["revenue_sla_credits"] < 0).any()
+    no_credits = tiny(**{"sla": {"99.7": {"failures_per_year": 40.0, "credits": []}}})
+    assert (sim.simulate(no_credits, seed=1).monthly["revenue_sla_credits"] == 0).all()
