@@ -265,7 +265,7 @@ class MonthCloser:
             "revenue_usage": float(usage.net_by_group.sum()),
             "revenue_reserved": float(reserved_by_group.sum()),
             "revenue_marketplace": float(marketplace.sum()),
-            "revenue_sla_credits": -float(credits.sum()),
+            "revenue_sla_credits": 0.0 - float(credits.sum()),
             "partner_discounts": partner_margin,
             "partner_margin": partner_margin,
             "partner_margin_per_vm_hour": _ratio(partner_margin, partner_hours),

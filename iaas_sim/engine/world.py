@@ -121,14 +121,15 @@ class World:
         self.env.run(until=clock)
 
     def _clock(self) -> Generator[simpy.Event, Any, None]:
-        self._initial_partners()
-        self._initial_customers()
         for m in range(self.grid.n_months):
             self.missed = 0
             applied = self.events.get(m, [])
             for _, scenario in applied:
                 self.set_scenario(scenario)
             self.closer.events = "; ".join(name for name, _ in applied)
+            if m == 0:  # the starting base, with the events of the first day applied
+                self._initial_partners()
+                self._initial_customers()
             self._open(m)
             yield self.env.timeout(self.grid.hours_in(m))
             self.rows.append(self.closer.close(m))
@@ -309,11 +310,11 @@ class World:
         while True:
             tier = self.sc.sla.as_tuple()[k]
             if tier.failures_per_year == 0:
-                # Look again when the next month opens (an event may change the tier).
+                # Look again just after the next month opens, once its events have applied.
                 following = self.grid.month_of_hour(self.env.now) + 1
                 if following >= self.grid.n_months:
                     return
-                yield self.env.timeout(self.grid.start_hours[following] - self.env.now)
+                yield self.env.timeout(self.grid.start_hours[following] - self.env.now + 1e-6)
                 continue
             yield self.env.timeout(rng.exponential(HOURS_PER_YEAR / tier.failures_per_year))
             tier = self.sc.sla.as_tuple()[k]

@@ -25,6 +25,7 @@ FIXED_KEYS = {
     ("segments", "*", "name"),
     ("segments", "*", "adoption_start"),
     ("channels", "partners", "types", "*", "initial_partners"),
+    ("reserved", "term_months"),
     ("channels", "partners", "types", "*", "name"),
 }
 """Quantities that only mean something at the run's start (or name outputs)."""

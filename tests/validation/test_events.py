@@ -106,3 +106,22 @@ def test_bad_events_are_refused_with_their_path(change: dict[str, object], messa
 def test_events_must_fall_within_the_run() -> None:
     with pytest.raises(sim.ScenarioError, match=r"events\[0\]\.date: must be within the run"):
         tiny(events=[{"date": "2025-01-01", "set": {"pricing.vm_hour_price": 0.1}}])
+
+
+def test_events_of_the_first_day_reach_the_initial_customers() -> None:
+    sc = tiny(events=[{"date": "2024-01-01", "set": {"segments.base.reserved_uptake": 1.0}}])
+    m = sim.simulate(sc).monthly
+    assert (m["revenue_usage"] == 0).all()
+    assert (m["revenue_reserved"] > 0).all()
+
+
+def test_an_event_can_start_outages_from_its_month() -> None:
+    sc = tiny(
+        **{
+            "run.months": 6,
+            "events": [{"date": "2024-03-01", "set": {"sla.99.7.failures_per_year": 2000.0}}],
+        }
+    )
+    m = sim.simulate(sc, seed=1).monthly
+    assert (m["availability_99_7"].iloc[:2] == 1).all()
+    assert (m["availability_99_7"].iloc[2:] < 1).all()
