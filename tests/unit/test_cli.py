@@ -140,3 +140,17 @@ def test_set_overrides_values_as_toml(tmp_path: Path) -> None:
     assert bad.returncode == 2
     assert "pricing.vm_hour_price: must be a number (got '0,08')" in bad.stderr
     assert not (tmp_path / "bad").exists()
+
+
+def test_run_writes_a_case_scenarios_outputs(tmp_path: Path) -> None:
+    out = tmp_path / "numergy"
+    proc = iaas_sim("run", str(ROOT / "scenarios/numergy-2013.toml"), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "cashflow.png",
+        "metrics.json",
+        "monthly.csv",
+        "monthly.parquet",
+    ]
+    monthly = pd.read_csv(out / "monthly.csv")
+    assert "revenue_partner_type_resellers" in monthly.columns
