@@ -56,10 +56,7 @@ class MonthCloser:
         # Partner type x certification tier x environment (unused type slots stay at 0).
         self.discounts = np.zeros((MAX_PARTNER_TYPES, 3, 3))
         for k, ptype in enumerate(sc.channels.partners.types):
-            d = ptype.discounts
-            self.discounts[k] = [
-                [t.start, t.entreprise, t.critique] for t in (d.registered, d.certified, d.premium)
-            ]
+            self.discounts[k] = ptype.discounts.grid()
         grid = self.w.grid
         self.staff_cost = sum(
             (

@@ -115,8 +115,6 @@ class World:
 
     def run(self) -> None:
         """Simulate every month."""
-        for k in range(len(SLA_TIERS)):
-            self.env.process(self._outages(k))
         clock = self.env.process(self._clock())
         self.env.run(until=clock)
 
@@ -130,6 +128,8 @@ class World:
             if m == 0:  # the starting base, with the events of the first day applied
                 self._initial_partners()
                 self._initial_customers()
+                for k in range(len(SLA_TIERS)):
+                    self.env.process(self._outages(k))
             self._open(m)
             yield self.env.timeout(self.grid.hours_in(m))
             self.rows.append(self.closer.close(m))
@@ -238,13 +238,10 @@ class World:
     ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """Partner-channel demand within the active partners' reach (when ``capped``), each
         kept customer given to a type in proportion to its reach, then to one of its active
-        partners. Without any active partner nobody is kept."""
+        partners. Without any reach at all nobody is kept."""
         types = self.sc.channels.partners.types
         active = self.partners.active_by_type(self.env.now, len(types))
-        if capped:
-            reach = active * np.array([t.customers_per_active_partner_per_month for t in types])
-        else:
-            reach = active.astype(float)
+        reach = active * np.array([t.customers_per_active_partner_per_month for t in types])
         total = float(reach.sum())
         if len(seg) > total and (capped or total == 0):
             # Active partners can only bring so many customers; the rest buy elsewhere.

@@ -20,7 +20,6 @@ FIXED_SECTIONS = {"schema_version", "name", "description", "run", "finance", "ev
 
 FIXED_KEYS = {
     ("capacity", "initial_servers"),
-    ("channels", "partners", "initial_partners"),
     ("segments", "*", "initial_customers"),
     ("segments", "*", "name"),
     ("segments", "*", "adoption_start"),

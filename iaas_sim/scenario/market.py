@@ -147,14 +147,23 @@ class TierMix(Frozen):
 
 
 class TierDiscounts(Frozen):
-    """Discount grid: certification level x environment."""
+    """Discount grid: certification level x environment. A level left out gets the
+    discounts of the level below, so a promotion never lowers a partner's discount."""
 
     registered: Discounts = Discounts()
     """Discounts of registered partners [shares of list price]."""
-    certified: Discounts = Discounts()
-    """Discounts of certified partners [shares of list price]."""
-    premium: Discounts = Discounts()
-    """Discounts of premium partners [shares of list price]."""
+    certified: Discounts | None = None
+    """Discounts of certified partners; default those of registered partners
+    [shares of list price]."""
+    premium: Discounts | None = None
+    """Discounts of premium partners; default those of certified partners
+    [shares of list price]."""
+
+    def grid(self) -> list[list[float]]:
+        """Level x environment, levels left out filled from the level below."""
+        certified = self.certified or self.registered
+        premium = self.premium or certified
+        return [[d.start, d.entreprise, d.critique] for d in (self.registered, certified, premium)]
 
 
 PARTNER_KINDS = ("integrator", "isv", "wholesaler", "hoster")

@@ -53,17 +53,26 @@ def _step(node: Any, tokens: list[str | int], i: int) -> tuple[Any, int]:
     raise KeyError(f"'{token}' goes inside a value that has no keys")
 
 
-def set_path(data: dict[str, Any], path: str, value: Any) -> None:
-    """Replace the value at ``path`` in nested plain data (in place)."""
+def set_path(data: dict[str, Any], path: str, value: Any, created: set[int] | None = None) -> None:
+    """Replace the value at ``path`` in nested plain data (in place). An optional table not
+    written yet (``None``) is created, and its id added to ``created``: tables in
+    ``created`` take any key (validation then judges them)."""
+    created = set() if created is None else created
     tokens = parse_path(path)
     node: Any = data
     i = 0
     while True:
-        key, used = _step(node, tokens, i)
+        if id(node) in created:
+            key, used = str(tokens[i]), 1
+        else:
+            key, used = _step(node, tokens, i)
         i += used
         if i >= len(tokens):
             node[key] = value
             return
+        if isinstance(node, dict) and node.get(key) is None:
+            node[key] = {}
+            created.add(id(node[key]))
         node = node[key]
 
 
@@ -95,9 +104,10 @@ def apply_overrides(
 
     data = scenario_to_dict(scenario)
     problems = []
+    created: set[int] = set()
     for path, value in flatten_changes(changes).items():
         try:
-            set_path(data, path, value)
+            set_path(data, path, value, created)
         except (KeyError, ValueError) as exc:
             problems.append(Problem(path, str(exc.args[0]), value, True))
     if problems:

@@ -125,3 +125,14 @@ def test_an_event_can_start_outages_from_its_month() -> None:
     m = sim.simulate(sc, seed=1).monthly
     assert (m["availability_99_7"].iloc[:2] == 1).all()
     assert (m["availability_99_7"].iloc[2:] < 1).all()
+
+
+def test_an_event_on_the_first_day_starts_outages_at_once() -> None:
+    sc = tiny(
+        **{
+            "run.months": 2,
+            "events": [{"date": "2024-01-01", "set": {"sla.99.7.failures_per_year": 2000.0}}],
+        }
+    )
+    m = sim.simulate(sc, seed=1).monthly
+    assert (m["availability_99_7"] < 1).all()

@@ -148,3 +148,48 @@ def test_an_event_opens_a_new_partner_programme() -> None:
 def test_partner_types_cannot_be_added_by_an_event() -> None:
     with pytest.raises(sim.ScenarioError, match="cannot change during a run"):
         tiny(events=[{"date": "2024-03-01", "set": {"channels.partners.types": []}}])
+
+
+def test_a_level_left_out_keeps_the_discount_of_the_level_below() -> None:
+    sc = tiny(
+        **{
+            "segments[0].initial_customers": 0,
+            "channels.partners.certified_from_vms": 15,
+            "channels.partners.types": [
+                {
+                    "name": "editors",
+                    "kind": "isv",
+                    "initial_partners": 1,
+                    "own_vms_per_active_partner": 20.0,
+                    "discounts": {"registered": {"start": 0.15}},
+                }
+            ],
+        }
+    )
+    m = sim.simulate(sc).monthly  # promoted to certified at the first close
+    np.testing.assert_allclose(m["partner_margin_per_vm_hour"], 0.05 * 0.15, rtol=1e-12)
+
+
+def test_initial_customers_follow_reach_not_partner_counts() -> None:
+    sc = tiny(
+        **{
+            "segments[0].channel_mix": {"web": 0.0, "partners": 1.0},
+            "segments[0].initial_customers": 50,
+            "channels.partners.types": [
+                {
+                    "name": "resellers",
+                    "initial_partners": 1,
+                    "customers_per_active_partner_per_month": 5.0,
+                },
+                {
+                    "name": "hosters",
+                    "kind": "hoster",
+                    "initial_partners": 20,
+                    "customers_per_active_partner_per_month": 0.0,
+                },
+            ],
+        }
+    )
+    m = sim.simulate(sc).monthly
+    assert m["customers"].iloc[0] == 50  # the existing base is not capped by reach
+    assert (m["revenue_partner_type_hosters"] == 0).all()
