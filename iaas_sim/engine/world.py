@@ -58,15 +58,6 @@ class World:
         self.upfront_cash = np.zeros(n)
         self.recognised_upfront = np.zeros(n)
         self.on_order = 0
-        if sc.capacity.initial_servers:
-            n, vendor = (
-                sc.capacity.initial_servers,
-                self._vendor_part(sc.capacity.initial_servers, sc),
-            )
-            self.deliveries.append((0, n, vendor))
-            cost = (n - vendor) * sc.capacity.capex_per_server
-            self.capex[0] += cost
-            self.in_service_capex[0] += cost
         self.partners = PartnerBook()
         # Leads waiting for a rep, first in first out: month they came, segment, size.
         self.leads = {k: np.zeros(0, dtype=np.int64) for k in ("month", "segment", "vms")}
@@ -126,6 +117,7 @@ class World:
                 self.set_scenario(scenario)
             self.closer.events = "; ".join(name for name, _ in applied)
             if m == 0:  # the starting base, with the events of the first day applied
+                self._initial_servers()
                 self._initial_partners()
                 self._initial_customers()
                 for k in range(len(SLA_TIERS)):
@@ -133,6 +125,17 @@ class World:
             self._open(m)
             yield self.env.timeout(self.grid.hours_in(m))
             self.rows.append(self.closer.close(m))
+
+    def _initial_servers(self) -> None:
+        """Servers in service at hour 0, bought then (less the vendor's share)."""
+        cap = self.sc.capacity
+        n = cap.initial_servers
+        if n:
+            vendor = self._vendor_part(n, self.sc)
+            self.deliveries.append((0, n, vendor))
+            cost = (n - vendor) * cap.capex_per_server
+            self.capex[0] += cost
+            self.in_service_capex[0] += cost
 
     def _initial_partners(self) -> None:
         """Partners active from hour 0, at the tiers of their type's mix."""
@@ -313,8 +316,18 @@ class World:
                     return
                 yield self.env.timeout(self.grid.start_hours[following] - self.env.now + 1e-6)
                 continue
-            yield self.env.timeout(rng.exponential(HOURS_PER_YEAR / tier.failures_per_year))
+            wait = rng.exponential(HOURS_PER_YEAR / tier.failures_per_year)
+            following = self.grid.month_of_hour(self.env.now) + 1
+            if following < self.grid.n_months:
+                opening = self.grid.start_hours[following] + 1e-6 - self.env.now
+                if wait > opening:
+                    # Up time is memoryless: draw again once next month's events are in force.
+                    yield self.env.timeout(opening)
+                    continue
+            yield self.env.timeout(wait)
             tier = self.sc.sla.as_tuple()[k]
+            if tier.failures_per_year == 0:
+                continue
             hours = sample_repair_hours(tier.repair_hours_mean, tier.repair_hours_sd, rng)
             self.outages[k].append((self.env.now, self.env.now + hours))
             yield self.env.timeout(hours)

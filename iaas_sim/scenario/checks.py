@@ -39,11 +39,15 @@ def check_scenario(scenario: Scenario) -> list[str]:
         if (
             seg.initial_customers
             and seg.channel_mix.partners > 0
-            and not any(t.initial_partners for t in scenario.channels.partners.types)
+            and not any(
+                t.initial_partners and t.customers_per_active_partner_per_month > 0
+                for t in scenario.channels.partners.types
+            )
         ):
             warnings.append(
                 f"{where}.initial_customers: those of the partner channel need an active "
-                "partner at the start (initial_partners): without one they are missed"
+                "partner with some reach at the start (initial_partners and "
+                "customers_per_active_partner_per_month): without one they are missed"
             )
         if seg.adoption_start is not None and seg.adoption_start < scenario.run.start:
             warnings.append(

@@ -15,7 +15,15 @@ from iaas_sim.scenario.types import Date, Frozen
 if TYPE_CHECKING:
     from iaas_sim.scenario.model import Scenario
 
-FIXED_SECTIONS = {"schema_version", "name", "description", "run", "finance", "events"}
+FIXED_SECTIONS = {
+    "schema_version",
+    "name",
+    "description",
+    "run",
+    "finance",
+    "events",
+    "reserved",
+}
 """Top-level keys an event may not change: how the run is set up and accounted."""
 
 FIXED_KEYS = {
@@ -24,7 +32,6 @@ FIXED_KEYS = {
     ("segments", "*", "name"),
     ("segments", "*", "adoption_start"),
     ("channels", "partners", "types", "*", "initial_partners"),
-    ("reserved", "term_months"),
     ("channels", "partners", "types", "*", "name"),
 }
 """Quantities that only mean something at the run's start (or name outputs)."""

@@ -119,15 +119,24 @@ class DirectSales(Frozen):
     """Leads still waiting for a rep after this many whole months buy elsewhere [months]."""
 
 
-class Discounts(Frozen):
-    """Partner discount off the list price for each environment sold."""
+Discount = Annotated[float, Field(ge=0.0, lt=1.0)]
 
-    start: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+
+class Discounts(Frozen):
+    """Partner discount off the list price for each environment sold; an environment left
+    out takes the discount of the level below (0 for registered partners)."""
+
+    start: Discount | None = None
     """Discount on 'start' (99.7 %) environments [share of list price]."""
-    entreprise: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    entreprise: Discount | None = None
     """Discount on 'entreprise' (99.9 %) environments [share of list price]."""
-    critique: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    critique: Discount | None = None
     """Discount on 'critique' (99.99 %) environments [share of list price]."""
+
+    def over(self, below: list[float]) -> list[float]:
+        """Start / entreprise / critique, each left out taken from ``below``."""
+        mine = (self.start, self.entreprise, self.critique)
+        return [b if d is None else d for d, b in zip(mine, below, strict=True)]
 
 
 class TierMix(Frozen):
@@ -147,23 +156,35 @@ class TierMix(Frozen):
 
 
 class TierDiscounts(Frozen):
-    """Discount grid: certification level x environment. A level left out gets the
-    discounts of the level below, so a promotion never lowers a partner's discount."""
+    """Discount grid: certification level x environment. What a level leaves out it takes
+    from the level below, and no level may give less than the one below: a promotion never
+    lowers a partner's discount ("the more high-end they sell, the more they earn")."""
 
     registered: Discounts = Discounts()
-    """Discounts of registered partners [shares of list price]."""
-    certified: Discounts | None = None
-    """Discounts of certified partners; default those of registered partners
+    """Discounts of registered partners; 0 where left out [shares of list price]."""
+    certified: Discounts = Discounts()
+    """Discounts of certified partners; those of registered partners where left out
     [shares of list price]."""
-    premium: Discounts | None = None
-    """Discounts of premium partners; default those of certified partners
+    premium: Discounts = Discounts()
+    """Discounts of premium partners; those of certified partners where left out
     [shares of list price]."""
 
     def grid(self) -> list[list[float]]:
-        """Level x environment, levels left out filled from the level below."""
-        certified = self.certified or self.registered
-        premium = self.premium or certified
-        return [[d.start, d.entreprise, d.critique] for d in (self.registered, certified, premium)]
+        """Level x environment, everything left out filled from the level below."""
+        registered = self.registered.over([0.0, 0.0, 0.0])
+        certified = self.certified.over(registered)
+        return [registered, certified, self.premium.over(certified)]
+
+    @model_validator(mode="after")
+    def _never_lower(self) -> TierDiscounts:
+        grid = self.grid()
+        for lower, upper, name in ((0, 1, "certified"), (1, 2, "premium")):
+            if any(u < lo for lo, u in zip(grid[lower], grid[upper], strict=True)):
+                raise ValueError(
+                    f"{name} discounts must not be below those of the level under it, got "
+                    f"{grid[upper]} < {grid[lower]}"
+                )
+        return self
 
 
 PARTNER_KINDS = ("integrator", "isv", "wholesaler", "hoster")

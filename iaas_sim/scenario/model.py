@@ -91,11 +91,14 @@ class Scenario(Frozen):
                     f"finance.funding[{i}].date: must be within the run, {self.run.start} to "
                     f"{self.run.end - dt.timedelta(days=1)} (got {event.date})"
                 )
+        total = self.run.start.month - 1 + self.run.months - 1
+        last_month = dt.date(self.run.start.year + total // 12, total % 12 + 1, 1)
         for i, change in enumerate(self.events):
-            if not self.run.start <= change.date < self.run.end:
+            # Events apply from the first month starting on or after their date.
+            if not self.run.start <= change.date <= last_month:
                 raise ValueError(
                     f"events[{i}].date: must be within the run, {self.run.start} to "
-                    f"{self.run.end - dt.timedelta(days=1)} (got {change.date})"
+                    f"{last_month} (the first day of its last month) (got {change.date})"
                 )
         for i, seg in enumerate(self.segments):
             if seg.adoption_start is not None and seg.adoption_start >= self.run.end:

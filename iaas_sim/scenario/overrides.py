@@ -88,8 +88,8 @@ def flatten_changes(changes: Mapping[str, Any], prefix: str = "") -> dict[str, A
     flat: dict[str, Any] = {}
     for key, value in changes.items():
         path = join_path(prefix, key) if prefix else key
-        if isinstance(value, Mapping) and value and "dist" not in value:
-            flat.update(flatten_changes(value, path))
+        if isinstance(value, Mapping) and "dist" not in value:
+            flat.update(flatten_changes(value, path))  # an empty table changes nothing
         else:
             flat[path] = value
     return flat

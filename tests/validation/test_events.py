@@ -136,3 +136,54 @@ def test_an_event_on_the_first_day_starts_outages_at_once() -> None:
     )
     m = sim.simulate(sc, seed=1).monthly
     assert (m["availability_99_7"] < 1).all()
+
+
+def test_an_empty_table_changes_nothing() -> None:
+    sc = tiny(**{"capacity.lead_time_days": 10.0})
+    assert sc.override({"capacity": {}}) == sc
+    with_event = tiny(events=[{"date": "2024-02-01", "set": {"channels.partners": {}}}])
+    assert len(with_event.channels.partners.types) == 1
+
+
+def test_reservation_terms_cannot_change_during_a_run() -> None:
+    with pytest.raises(sim.ScenarioError, match="cannot change during a run"):
+        tiny(events=[{"date": "2024-03-01", "set": {"reserved.upfront_per_vm": 50.0}}])
+
+
+def test_events_raise_and_stop_outages_from_their_month() -> None:
+    up = tiny(
+        **{
+            "sla.99.7.failures_per_year": 0.01,
+            "events": [{"date": "2024-03-01", "set": {"sla.99.7.failures_per_year": 2000.0}}],
+        }
+    )
+    m = sim.simulate(up, seed=1).monthly
+    assert (m["availability_99_7"].iloc[2:] < 1).all()
+    down = tiny(
+        **{
+            "sla.99.7.failures_per_year": 2000.0,
+            "events": [{"date": "2024-03-01", "set": {"sla.99.7.failures_per_year": 0.0}}],
+        }
+    )
+    m = sim.simulate(down, seed=1).monthly
+    assert (m["availability_99_7"].iloc[:2] < 1).all()
+    # An outage under way on March 1st may run into March; none starts after.
+    assert (m["availability_99_7"].iloc[3:] == 1).all()
+
+
+def test_first_day_events_reach_the_initial_servers() -> None:
+    sc = tiny(
+        **{
+            "capacity.capex_per_server": 1000.0,
+            "events": [{"date": "2024-01-01", "set": {"capacity.vendor_share_of_servers": 1.0}}],
+        }
+    )
+    m = sim.simulate(sc).monthly
+    assert m["capex"].iloc[0] == 0.0
+    assert m["vendor_server_hours"].iloc[0] == m["server_hours"].iloc[0]
+
+
+def test_events_that_could_never_apply_are_refused() -> None:
+    with pytest.raises(sim.ScenarioError, match=r"events\[0\]\.date: must be within the run"):
+        tiny(events=[{"date": "2024-06-15", "set": {"pricing.vm_hour_price": 0.1}}])
+    tiny(events=[{"date": "2024-06-01", "set": {"pricing.vm_hour_price": 0.1}}])

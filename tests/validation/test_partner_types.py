@@ -193,3 +193,25 @@ def test_initial_customers_follow_reach_not_partner_counts() -> None:
     m = sim.simulate(sc).monthly
     assert m["customers"].iloc[0] == 50  # the existing base is not capped by reach
     assert (m["revenue_partner_type_hosters"] == 0).all()
+
+
+def test_discounts_left_out_come_from_the_level_below_per_environment() -> None:
+    sc = tiny(
+        **{
+            "channels.partners.types[0].discounts": {
+                "registered": {"start": 0.2, "entreprise": 0.2, "critique": 0.2},
+                "certified": {"critique": 0.3},
+            }
+        }
+    )
+    grid = sc.channels.partners.types[0].discounts.grid()
+    assert grid == [[0.2, 0.2, 0.2], [0.2, 0.2, 0.3], [0.2, 0.2, 0.3]]
+    with pytest.raises(sim.ScenarioError, match="must not be below those of the level"):
+        tiny(
+            **{
+                "channels.partners.types[0].discounts": {
+                    "registered": {"start": 0.2},
+                    "premium": {"start": 0.1},
+                }
+            }
+        )
