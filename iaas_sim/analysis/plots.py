@@ -48,6 +48,17 @@ def _new_axes(ax: Axes | None) -> Axes:
     return Figure(figsize=(9, 5), layout="constrained").add_subplot()
 
 
+def _finish_money_axes(ax: Axes, currency: str, ylabel: str, title: str) -> None:
+    """Zero line, money and date ticks, labels, grid and legend of a money-over-time plot."""
+    ax.axhline(0, color="0.3", lw=0.8)
+    money_axis(ax, currency)
+    _date_axis(ax)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=8)
+
+
 def _date_axis(ax: Axes) -> None:
     locator = mdates.AutoDateLocator(maxticks=10)
     ax.xaxis.set_major_locator(locator)
@@ -93,13 +104,12 @@ def plot_cashflow(
             ax.plot([x[trough]], [cum[trough]], "v", color=color, ms=7)
         _mark_month(ax, m, res.metrics.get("breakeven_month"), "break-even", color, "o")
         _mark_month(ax, m, res.metrics.get("payback_month"), "payback", color, "*")
-    ax.axhline(0, color="0.3", lw=0.8)
-    money_axis(ax, currency)
-    _date_axis(ax)
-    ax.set_ylabel(f"cumulative free cash flow ({currency})")
-    ax.set_title("Cumulative free cash flow (the J-curve) and cash balance")
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", fontsize=8)
+    _finish_money_axes(
+        ax,
+        currency,
+        f"cumulative free cash flow ({currency})",
+        "Cumulative free cash flow (the J-curve) and cash balance",
+    )
     ax.margins(y=0.15)
     return ax
 
@@ -160,13 +170,9 @@ def plot_revenue_ebitda(result: Result, ax: Axes | None = None) -> Axes:
         step="mid",
         label="EBITDA < 0",
     )
-    ax.axhline(0, color="0.3", lw=0.8)
-    money_axis(ax, currency)
-    _date_axis(ax)
-    ax.set_ylabel(f"per month ({currency})")
-    ax.set_title("Revenue, opex and EBITDA per month: the scissors")
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", fontsize=8)
+    _finish_money_axes(
+        ax, currency, f"per month ({currency})", "Revenue, opex and EBITDA per month: the scissors"
+    )
     return ax
 
 

@@ -69,7 +69,7 @@ class ArrivalFactory:
         """A pending batch (customers not yet admitted) arriving at ``times`` (hours);
         ``partners`` gives the partner id, type and tier of partner-channel customers."""
         n = len(times)
-        sla = _pick(self.sla_cdf[segment], self.rng["sla"].random(n))
+        sla = pick_category(self.sla_cdf[segment], self.rng["sla"].random(n))
         none = np.full(n, -1, dtype=np.int64)
         if partners is None:
             partner, ptype, tier = none, none + 1, none + 1
@@ -161,7 +161,7 @@ def compute_lifetime_hours(draws: np.ndarray, hazard: np.ndarray) -> np.ndarray:
     return np.maximum(hours, 1).astype(np.int64)
 
 
-def _pick(cdf: np.ndarray, u: np.ndarray) -> np.ndarray:
+def pick_category(cdf: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Index of the category each uniform ``u`` falls in, row by row of ``cdf``."""
     if len(u) == 0:
         return np.zeros(0, dtype=np.int64)

@@ -25,7 +25,7 @@ from iaas_sim.core.pricing import (
     compute_price_response,
 )
 from iaas_sim.core.profiles import profile_matrix
-from iaas_sim.engine.arrivals import ArrivalFactory, concat
+from iaas_sim.engine.arrivals import ArrivalFactory, concat, pick_category
 from iaas_sim.engine.book import CustomerBook
 from iaas_sim.engine.close import MonthCloser
 from iaas_sim.engine.partners import PartnerBook
@@ -148,8 +148,7 @@ class World:
     def _draw_tiers(self, ptype: PartnerType, n: int) -> np.ndarray:
         mix = ptype.tier_mix
         cdf = np.cumsum([mix.registered, mix.certified, mix.premium])
-        u = self.rng["partner_tier"].random(n)
-        return np.asarray(np.minimum((u[:, None] >= cdf).sum(axis=1), 2))
+        return pick_category(np.broadcast_to(cdf, (n, 3)), self.rng["partner_tier"].random(n))
 
     def _start_own_use(self, k: int, ids: np.ndarray) -> None:
         """Active partners of type ``k`` start running their own VMs."""

@@ -39,7 +39,16 @@ class Run(Frozen):
     @property
     def end(self) -> dt.date:
         """First day after the last simulated month."""
-        total = self.start.month - 1 + self.months
+        return self.month_start(self.months)
+
+    @property
+    def last_month(self) -> dt.date:
+        """First day of the last simulated month."""
+        return self.month_start(self.months - 1)
+
+    def month_start(self, k: int) -> dt.date:
+        """First day of the ``k``-th month after the start (0 is the first)."""
+        total = self.start.month - 1 + k
         return dt.date(self.start.year + total // 12, total % 12 + 1, 1)
 
 
@@ -91,8 +100,7 @@ class Scenario(Frozen):
                     f"finance.funding[{i}].date: must be within the run, {self.run.start} to "
                     f"{self.run.end - dt.timedelta(days=1)} (got {event.date})"
                 )
-        total = self.run.start.month - 1 + self.run.months - 1
-        last_month = dt.date(self.run.start.year + total // 12, total % 12 + 1, 1)
+        last_month = self.run.last_month
         for i, change in enumerate(self.events):
             # Events apply from the first month starting on or after their date.
             if not self.run.start <= change.date <= last_month:
