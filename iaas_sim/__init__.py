@@ -9,13 +9,14 @@ arriving through channels to a monthly P&L and cash-flow curve.
 
 from iaas_sim.engine import Result, load_result, simulate
 from iaas_sim.engine.simulate import package_version
-from iaas_sim.experiments import MonteCarloResult, monte_carlo, sweep
+from iaas_sim.experiments import MonteCarloResult, PoolingCurve, monte_carlo, pooling_curve, sweep
 from iaas_sim.scenario import Scenario, ScenarioError, load_scenario
 
 __version__ = package_version()
 
 __all__ = [
     "MonteCarloResult",
+    "PoolingCurve",
     "Result",
     "Scenario",
     "ScenarioError",
@@ -23,6 +24,7 @@ __all__ = [
     "load_result",
     "load_scenario",
     "monte_carlo",
+    "pooling_curve",
     "simulate",
     "sweep",
 ]

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from iaas_sim.engine.result import Result
+    from iaas_sim.experiments.pooling_curve import PoolingCurve
 
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 
@@ -183,6 +184,131 @@ def make_cashflow_figure(result: Result) -> Figure:
     plot_cashflow(result, ax=top)
     plot_revenue_ebitda(result, ax=bottom)
     fig.suptitle(result.metadata.get("scenario_name", ""), fontsize=12, fontweight="bold")
+    return fig
+
+
+BANDS: tuple[tuple[float, str, str], ...] = (
+    (0.55, "55 % eating the business", "tab:red"),
+    (0.75, "75 % on target", "tab:orange"),
+    (0.85, "85 % all profit", "tab:green"),
+)
+"""Cloudwatt's utilisation thresholds, as drawn on utilisation plots."""
+
+
+def plot_pooling(curve: PoolingCurve, ax: Axes | None = None) -> Axes:
+    """Utilisation achievable against the number of customers: the simulated mean with
+    its 5-95 % band across books, the square-root law beside it, the 55 / 75 / 85 %
+    thresholds and the limit with infinitely many customers."""
+    ax = _new_axes(ax)
+    t, law = curve.table, curve.law
+    ax.fill_between(
+        t["customers"],
+        t["utilisation_p5"],
+        t["utilisation_p95"],
+        color="tab:blue",
+        alpha=0.2,
+        label="simulated, 5-95 % of books",
+    )
+    ax.plot(t["customers"], t["utilisation"], "o-", color="tab:blue", lw=2, label="simulated mean")
+    ax.plot(
+        law["customers"],
+        law["utilisation_law"],
+        "--",
+        color="black",
+        lw=1.2,
+        label="square-root law",
+    )
+    ax.axhline(
+        curve.limit,
+        color="0.4",
+        ls=":",
+        lw=1.2,
+        label=f"limit, infinitely many customers ({curve.limit:.0%})",
+    )
+    for level, name, color in BANDS:
+        ax.axhline(level, color=color, lw=1, alpha=0.8)
+        ax.annotate(
+            name,
+            (1.0, level),
+            xycoords=("axes fraction", "data"),
+            xytext=(-4, 2),
+            textcoords="offset points",
+            ha="right",
+            va="bottom",
+            fontsize=8,
+            color=color,
+        )
+        n = curve.customers_needed.get(level)
+        if n is not None and t["customers"].iloc[0] < n <= t["customers"].iloc[-1]:
+            ax.plot([n], [level], "D", color=color, ms=6)
+            ax.annotate(
+                f"{n:,.0f}",
+                (n, level),
+                xytext=(0, -12),
+                textcoords="offset points",
+                ha="center",
+                va="top",
+                fontsize=8,
+                color=color,
+            )
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+    ax.yaxis.set_major_formatter(ticker.PercentFormatter(1.0))
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("customers sharing the capacity")
+    ax.set_ylabel("utilisation achievable (mean demand / capacity needed)")
+    spec = curve.spec
+    ax.set_title(
+        f"Pooling curve: capacity serving all demand in {spec.service_level:.1%} of hours, "
+        f"correlation {spec.correlation:g}",
+        fontsize=10,
+    )
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(loc="lower right", fontsize=8)
+    return ax
+
+
+def plot_pooling_headroom(curve: PoolingCurve, ax: Axes | None = None) -> Axes:
+    """Capacity needed above mean demand (headroom), log-log: falls like one over the
+    square root of the number of customers until the shape or the correlation stops it."""
+    ax = _new_axes(ax)
+    t, law = curve.table, curve.law
+    ax.plot(
+        t["customers"],
+        t["capacity_vms"] / t["mean_demand_vms"] - 1,
+        "o-",
+        color="tab:blue",
+        lw=2,
+        label="simulated",
+    )
+    ax.plot(
+        law["customers"],
+        law["capacity_law_vms"] / law["mean_demand_vms"] - 1,
+        "--",
+        color="black",
+        lw=1.2,
+        label="square-root law",
+    )
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+    ax.yaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _p: f"{100 * v:.3g} %"))
+    ax.yaxis.set_minor_formatter(ticker.NullFormatter())
+    ax.set_xlabel("customers sharing the capacity")
+    ax.set_ylabel("capacity needed above mean demand")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(loc="upper right", fontsize=8)
+    return ax
+
+
+def make_pooling_figure(curve: PoolingCurve) -> Figure:
+    """The figure of ``pooling.png``: utilisation achievable above, headroom below."""
+    fig = Figure(figsize=(9, 9), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
+    plot_pooling(curve, ax=top)
+    plot_pooling_headroom(curve, ax=bottom)
+    top.set_xlabel("")
     return fig
 
 

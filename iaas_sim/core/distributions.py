@@ -29,12 +29,22 @@ def sample_vms(spec: VmDistribution, rng: np.random.Generator, n: int) -> np.nda
 
 def compute_vms_mean(spec: VmDistribution) -> float:
     """Mean VMs per customer of the distribution as sampled (rounding and bounds included)."""
+    return compute_vms_moment(spec, 1)
+
+
+def compute_vms_moment(spec: VmDistribution, power: int) -> float:
+    """``E[v^power]`` of the VMs per customer as sampled (rounding and bounds included)."""
     if isinstance(spec, Fixed):
-        return float(spec.value)
+        return float(spec.value) ** power
     if isinstance(spec, Geometric):
-        return float(spec.mean)
+        p = 1.0 / spec.mean
+        if power == 1:
+            return float(spec.mean)
+        if power == 2:
+            return float((2.0 - p) / (p * p))
+        raise ValueError("geometric moments beyond the second are not needed")
     if isinstance(spec, Discrete):
-        return float(np.dot(spec.values, spec.weights))
+        return float(np.dot(np.asarray(spec.values, dtype=float) ** power, spec.weights))
     from scipy import stats
 
     mu, sigma = _lognormal_params(spec.mean, spec.sd)
@@ -43,4 +53,4 @@ def compute_vms_mean(spec: VmDistribution) -> float:
     # P(round(X) = k) for 1 < k < max; the ends take the clipped tails.
     upper = np.append(dist.cdf(k[:-1] + 0.5), 1.0)
     lower = np.insert(dist.cdf(k[1:] - 0.5), 0, 0.0)
-    return float(np.dot(k, upper - lower))
+    return float(np.dot(k.astype(float) ** power, upper - lower))

@@ -18,6 +18,7 @@ STREAM_NAMES: tuple[str, ...] = (
     "partner_tier",
     "outages",
     "reservations",
+    "common_shock",
 )
 
 

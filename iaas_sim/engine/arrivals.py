@@ -10,35 +10,56 @@ import numpy as np
 from iaas_sim.core.billing import MAX_PARTNER_TYPES, compute_group
 from iaas_sim.core.calendar import HOURS_PER_MONTH
 from iaas_sim.core.distributions import sample_vms
+from iaas_sim.core.pooling import Classes
 from iaas_sim.core.profiles import PROFILE_TABLE
+from iaas_sim.scenario.market import Segment
 from iaas_sim.scenario.model import Scenario
 from iaas_sim.scenario.types import CHANNELS, PROFILES
 
 PARTNERS = CHANNELS.index("partners")
 
 
+class DemandClasses:
+    """The demand classes met so far in a run, (profile, cv, autocorrelation) each numbered
+    once: a segment whose usage an event changes starts a new class, while the customers
+    already signed keep theirs."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[int, float, float]] = []
+
+    def index_of(self, segment: Segment | None) -> int:
+        """The class of a segment's customers (``None``: partners' own, always-on use)."""
+        name = "always_on" if segment is None else segment.usage_profile
+        cv, phi = PROFILE_TABLE[name].cv, PROFILE_TABLE[name].autocorrelation
+        if segment is not None and segment.usage_cv is not None:
+            cv = segment.usage_cv
+        if segment is not None and segment.usage_autocorrelation is not None:
+            phi = segment.usage_autocorrelation
+        key = (PROFILES.index(name), cv, phi)
+        if key not in self.rows:
+            self.rows.append(key)
+        return self.rows.index(key)
+
+    def table(self) -> Classes:
+        profile, cv, phi = zip(*self.rows, strict=True) if self.rows else ((), (), ())
+        return Classes(np.array(profile, dtype=np.int64), np.array(cv, dtype=float), np.array(phi))
+
+
 class ArrivalFactory:
     """Draws the attributes of batches of new customers."""
 
-    def __init__(self, scenario: Scenario, streams: dict[str, np.random.Generator]) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        streams: dict[str, np.random.Generator],
+        classes: DemandClasses,
+    ) -> None:
         self.sc = scenario
+        self.own_use_class = classes.index_of(None)
         self.rng = streams
         segs = scenario.segments
         self.profile = np.array([PROFILES.index(s.usage_profile) for s in segs])
-        self.cv = np.array(
-            [
-                s.usage_cv if s.usage_cv is not None else PROFILE_TABLE[s.usage_profile].cv
-                for s in segs
-            ]
-        )
-        self.phi = np.array(
-            [
-                s.usage_autocorrelation
-                if s.usage_autocorrelation is not None
-                else PROFILE_TABLE[s.usage_profile].autocorrelation
-                for s in segs
-            ]
-        )
+        self.klass = np.array([classes.index_of(s) for s in segs], dtype=np.int64)
         # Monthly churn probability c -> exponential lifetime with hazard -ln(1 - c).
         self.hazard = np.array([-np.log1p(-min(s.churn_per_month, 1 - 1e-12)) for s in segs])
         self.sla_cdf = np.cumsum([s.sla_mix.as_tuple() for s in segs], axis=1)
@@ -98,8 +119,7 @@ class ArrivalFactory:
             "ptype": ptype,
             "profile": self.profile[segment],
             "vms": vms.astype(np.float64),
-            "cv": self.cv[segment],
-            "phi": self.phi[segment],
+            "klass": self.klass[segment],
             "state": self.rng["usage"].standard_normal(n),
             "start": start,
             "end": start + life_hours,
@@ -115,7 +135,6 @@ class ArrivalFactory:
         the 99.7 % tier who never leave, billed at their own discount."""
         n = len(partner)
         always_on = PROFILES.index("always_on")
-        profile = PROFILE_TABLE["always_on"]
         start = np.full(n, math.floor(time), dtype=np.int64)
         zeros = np.zeros(n, dtype=np.int64)
         no = np.zeros(n, dtype=bool)
@@ -130,8 +149,7 @@ class ArrivalFactory:
             "ptype": ptype,
             "profile": zeros + always_on,
             "vms": np.full(n, float(vms)),
-            "cv": np.full(n, profile.cv),
-            "phi": np.full(n, profile.autocorrelation),
+            "klass": np.full(n, self.own_use_class, dtype=np.int64),
             "state": self.rng["usage"].standard_normal(n),
             "start": start,
             "end": start + NEVER_HOURS,

@@ -16,8 +16,7 @@ FIELDS: dict[str, type] = {
     "ptype": np.int64,
     "profile": np.int64,
     "vms": np.float64,
-    "cv": np.float64,
-    "phi": np.float64,
+    "klass": np.int64,
     "state": np.float64,
     "start": np.int64,
     "end": np.int64,
@@ -71,9 +70,7 @@ class CustomerBook:
         c = self._cols
         return Book(
             c["vms"][idx],
-            c["profile"][idx],
-            c["cv"][idx],
-            c["phi"][idx],
+            c["klass"][idx],
             c["state"][idx],
             c["start"][idx],
             c["end"][idx],

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from iaas_sim.core.admission import compute_admission, compute_base_load
+from iaas_sim.core.ar1 import compute_common_shock
 from iaas_sim.core.billing import (
     GROUP_CHANNEL,
     GROUP_RESERVED,
@@ -28,6 +29,7 @@ from iaas_sim.core.billing import (
 )
 from iaas_sim.core.calendar import compute_schedule
 from iaas_sim.core.outages import compute_credit_share, compute_up_share
+from iaas_sim.core.pooling import Settings as PoolSettings
 from iaas_sim.core.pooling import compute_month_pool
 from iaas_sim.core.procurement import compute_forecast, compute_order
 from iaas_sim.engine.arrivals import compute_term_hours
@@ -122,12 +124,20 @@ class MonthCloser:
         up = np.stack([compute_up_share(o, t0, t1) for o in w.outages])
         pool = compute_month_pool(
             w.book.view(idx),
+            w.classes.table(),
             t0,
             capacity,
             w.grid.weekday0 * 24,
             w.shapes,
             N_GROUPS,
             w.rng["usage"],
+            settings=PoolSettings(
+                sc.pooling.mode,
+                sc.pooling.correlation,
+                sc.pooling.reference_customers,
+                sc.pooling.auto_max_customers,
+            ),
+            shock=self._shock(t1 - t0),
             group_up=up[GROUP_SLA],
         )
         w.book.set_state(idx, pool.new_state)
@@ -159,6 +169,7 @@ class MonthCloser:
                 if pool.peak_demand > 0
                 else float("nan")
             ),
+            "pooling_mode": pool.mode if len(idx) else "",
         }
         row.update(revenue)
         row.update(self._opex(m, row))
@@ -173,6 +184,19 @@ class MonthCloser:
             )
         )
         return row
+
+    def _shock(self, n_hours: int) -> np.ndarray | None:
+        """The common shock's path over the month, when customers are correlated."""
+        w, rules = self.w, self.w.sc.pooling
+        if rules.correlation == 0:
+            return None
+        rng = w.rng["common_shock"]
+        if w.common_shock is None:
+            w.common_shock = float(rng.standard_normal())
+        path, w.common_shock = compute_common_shock(
+            rules.common_autocorrelation, w.common_shock, n_hours, rng
+        )
+        return path
 
     def _promote_partners(self, idx: np.ndarray) -> None:
         """Partners move up a certification tier when their customers' VMs (this month's

@@ -25,7 +25,7 @@ from iaas_sim.core.pricing import (
     compute_price_response,
 )
 from iaas_sim.core.profiles import profile_matrix
-from iaas_sim.engine.arrivals import ArrivalFactory, concat, pick_category
+from iaas_sim.engine.arrivals import ArrivalFactory, DemandClasses, concat, pick_category
 from iaas_sim.engine.book import CustomerBook
 from iaas_sim.engine.close import MonthCloser
 from iaas_sim.engine.partners import PartnerBook
@@ -49,6 +49,9 @@ class World:
         self.env = simpy.Environment()
         self.book = CustomerBook()
         self.shapes = profile_matrix()
+        self.classes = DemandClasses()
+        self.common_shock: float | None = None
+        """The common shock's value at the last hour pooled (None before its first use)."""
         self.events = self._events_by_month(sc)
         self.pending: list[dict[str, np.ndarray]] = []
         self.deliveries: list[tuple[int, int, int]] = []  # hour, servers, of which vendor
@@ -71,7 +74,7 @@ class World:
         """Put ``sc`` in force (at the start, and when events apply) and derive from it what
         the months to come need. Customers already signed keep what they signed for."""
         self.sc = sc
-        self.factory = ArrivalFactory(sc, self.rng)
+        self.factory = ArrivalFactory(sc, self.rng, self.classes)
         self.reps = compute_schedule(sc.channels.direct_sales.reps, self.grid)
         self.recruits = [
             compute_schedule(t.recruited_per_month, self.grid) for t in sc.channels.partners.types

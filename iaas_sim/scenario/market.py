@@ -78,9 +78,9 @@ class Segment(Frozen):
     """Distribution of VMs per customer (at full use of its profile) [VMs]."""
     usage_profile: Literal["always_on", "business_hours", "dev_test"] = "always_on"
     """Shape of hourly use over the week [-]."""
-    usage_cv: Annotated[float, Field(ge=0.0, le=5.0)] | None = None
-    """Coefficient of variation of a customer's hourly use around its profile; default the
-    profile's own [ratio]."""
+    usage_cv: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
+    """Coefficient of variation of a customer's hourly use around its profile (Gaussian
+    fluctuation); default the profile's own [ratio 0-1]."""
     usage_autocorrelation: Annotated[float, Field(ge=0.0, lt=1.0)] | None = None
     """Lag-1 hourly autocorrelation of the fluctuation; default the profile's own [ratio]."""
     churn_per_month: Share = 0.0

@@ -9,7 +9,7 @@ from pydantic import Field, field_validator, model_validator
 
 from iaas_sim.scenario.events import Event
 from iaas_sim.scenario.market import Channels, Marketplace, Pricing, Reserved, Segment
-from iaas_sim.scenario.operations import Capacity, Costs, Finance
+from iaas_sim.scenario.operations import Capacity, Costs, Finance, Pooling
 from iaas_sim.scenario.sla import Sla
 from iaas_sim.scenario.types import Date, Frozen
 
@@ -80,6 +80,8 @@ class Scenario(Frozen):
     """Operating costs [-]."""
     finance: Finance = Finance()
     """Accounting and cash [-]."""
+    pooling: Pooling = Pooling()
+    """How hourly demand is pooled [-]."""
     sla: Sla = Field(default_factory=Sla)
     """Outages and credits per SLA tier [-]."""
     events: Annotated[list[Event], Field(max_length=1000)] = Field(default_factory=list)

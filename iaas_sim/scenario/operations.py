@@ -74,6 +74,28 @@ class Capacity(Frozen):
     above this share of capacity [share of capacity]."""
 
 
+class Pooling(Frozen):
+    """How the customers' hourly demand is pooled (see README "Pooling")."""
+
+    mode: Literal["auto", "per_customer", "cohort"] = "auto"
+    """``per_customer`` draws every customer's hourly path (exact individual peaks);
+    ``cohort`` draws each cohort's aggregate directly, at a cost that does not grow with
+    the number of customers (individual peaks estimated); ``auto`` pools per customer in a
+    month with at most ``auto_max_customers`` customers, by cohort above. Both give the
+    same statistics [-]."""
+    correlation: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    """Correlation between any two customers' hourly fluctuations, through a shock common
+    to all (a market-wide surge or lull); 0 for independent customers [ratio 0-1]."""
+    common_autocorrelation: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.9
+    """Lag-1 hourly autocorrelation of the common shock [ratio]."""
+    reference_customers: Annotated[int, Field(ge=0, le=10_000)] = 32
+    """Simulated customers per demand class from which ``cohort`` mode estimates the
+    customers' individual peaks (the pooling gain); 0 skips them and leaves the pooling
+    gain unknown in months pooled by cohort [customers]."""
+    auto_max_customers: Annotated[int, Field(ge=0, le=10_000_000)] = 250
+    """Largest book pooled per customer in ``auto`` mode [customers]."""
+
+
 class StaffRole(Frozen):
     """A group of employees with the same loaded cost."""
 

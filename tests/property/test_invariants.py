@@ -32,7 +32,7 @@ def scenarios(draw: st.DrawFn) -> sim.Scenario:
             "segments[0].usage_profile": draw(
                 st.sampled_from(["always_on", "business_hours", "dev_test"])
             ),
-            "segments[0].usage_cv": draw(st.floats(0.0, 1.5)),
+            "segments[0].usage_cv": draw(st.floats(0.0, 1.0)),
             "segments[0].churn_per_month": draw(st.floats(0.0, 0.5)),
             "segments[0].channel_mix": mix,
             "channels.partners.types[0].recruited_per_month": draw(st.floats(0.0, 5.0)),
