@@ -254,15 +254,21 @@ def _summarise(
         "capacity_vms": float(cap.mean()),
         "capacity_vms_p5": float(np.quantile(cap, 0.05)),
         "capacity_vms_p95": float(np.quantile(cap, 0.95)),
+        "capacity_vms_se": _se(cap),
         "utilisation": float(util.mean()),
         "utilisation_p5": float(np.quantile(util, 0.05)),
         "utilisation_p95": float(np.quantile(util, 0.95)),
-        "utilisation_se": float(util.std(ddof=1) / np.sqrt(len(util)))
-        if len(util) > 1
-        else float("nan"),
+        "utilisation_se": _se(util),
         "capacity_law_vms": law_cap,
         "utilisation_law": law_util,
         "aggregate_cv": float(cv.mean()),
         "aggregate_cv_law": law_cv,
         "pooling_gain": float(np.nanmean(gain)) if np.any(np.isfinite(gain)) else float("nan"),
     }
+
+
+def _se(values: np.ndarray) -> float:
+    """Standard error of the mean across books (NaN with a single book)."""
+    if len(values) < 2:
+        return float("nan")
+    return float(values.std(ddof=1) / np.sqrt(len(values)))
