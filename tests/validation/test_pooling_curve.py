@@ -64,7 +64,9 @@ def test_correlation_sets_a_floor_under_the_headroom() -> None:
     floor = 1 / (1 + Z99 * 0.3 * np.sqrt(rho))
     assert curve.limit == pytest.approx(floor, rel=1e-4)
     big = curve.table.iloc[-1]
-    assert big["utilisation"] == pytest.approx(big["utilisation_law"], abs=4 * big["utilisation_se"])
+    assert big["utilisation"] == pytest.approx(
+        big["utilisation_law"], abs=4 * big["utilisation_se"]
+    )
     assert curve.customers_needed[0.85] is None
 
 

@@ -40,9 +40,7 @@ def _statistics(mode: str, churn: bool) -> np.ndarray:
     capacity, residual variance, residual lag-1 autocorrelation, individual peak sum."""
     shape = _book_shape(churn)
     rng0 = np.random.default_rng(0)
-    expected = expected_demand(
-        make_book(N, rng0, **shape), CLASSES, SHAPES, MONTHS * HOURS
-    )
+    expected = expected_demand(make_book(N, rng0, **shape), CLASSES, SHAPES, MONTHS * HOURS)
     capacity = float(np.quantile(expected, 0.97))
     rows = []
     for r in range(REPS):
