@@ -10,17 +10,31 @@ innovation variance change hour by hour (``compute_affine_scan``).
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import lfilter
 
 
 def compute_ar1(eps: np.ndarray, phi: float, state: np.ndarray | float) -> np.ndarray:
     """Stationary unit-variance AR(1) along the last axis, driven by the standard normal
-    innovations ``eps``, starting from ``state`` (the value just before the first one)."""
-    b = np.array([np.sqrt(1.0 - phi * phi)])
-    a = np.array([1.0, -phi])
-    zi = (phi * np.asarray(state, dtype=float))[..., None]
-    x, _ = lfilter(b, a, np.asarray(eps, dtype=float), axis=-1, zi=zi)
-    return np.asarray(x)
+    innovations ``eps``, starting from ``state`` (the value just before the first one).
+
+    In blocks of ``L`` steps, ``x_{t0+i} = phi^(i+1) x_{t0-1} + phi^i cumsum(e phi^-j)_i``:
+    a cumulative sum per block instead of a loop over steps. ``L`` keeps ``phi^-L`` far
+    from overflow; the terms grow geometrically, so rounding stays relative to the last."""
+    c = np.sqrt(1.0 - phi * phi)
+    e: np.ndarray = np.asarray(eps, dtype=float) * c
+    prev = np.broadcast_to(np.asarray(state, dtype=float), e.shape[:-1]).copy()
+    if phi == 0.0:
+        return e
+    size = int(max(1, min(64, 250.0 / max(-np.log10(phi), 1e-9))))
+    powers = phi ** np.arange(size)
+    out = np.empty_like(e)
+    for lo in range(0, e.shape[-1], size):
+        block = e[..., lo : lo + size]
+        n = block.shape[-1]
+        x = np.cumsum(block / powers[:n], axis=-1) * powers[:n]
+        x += prev[..., None] * (phi * powers[:n])
+        out[..., lo : lo + n] = x
+        prev = x[..., -1]
+    return out
 
 
 def compute_common_shock(

@@ -37,8 +37,15 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from iaas_sim.core.ar1 import compute_affine_scan, compute_ar1
+from iaas_sim.core.ar1 import compute_ar1
 from iaas_sim.core.calendar import HOURS_PER_WEEK
+from iaas_sim.core.cohorts import (
+    CohortState,
+    Moving,
+    compute_cohort_paths,
+    compute_cohort_start,
+    compute_held_states,
+)
 
 CHUNK_CUSTOMERS = 16384
 """Customers per chunk in ``per_customer`` mode (a block of them stays in cache)."""
@@ -68,7 +75,11 @@ class Book:
     klass: np.ndarray
     """Demand class (index into ``Classes``)."""
     state: np.ndarray
-    """Own AR(1) fluctuation at the hour before the month (unit variance)."""
+    """Own AR(1) fluctuation at the hour before the month (unit variance), for customers
+    not held by a cohort."""
+    held: np.ndarray
+    """Code of the cohort holding the customer's fluctuation since the last month pooled by
+    cohort (-1: its own ``state``)."""
     start: np.ndarray
     """First hour active (since the run's start)."""
     end: np.ndarray
@@ -111,7 +122,12 @@ class MonthPool:
     individual_peak_sum: float
     """Sum over customers of each one's own peak hour [VMs] (NaN when not estimated)."""
     new_state: np.ndarray
-    """Own AR(1) fluctuation at the month's last hour, per customer."""
+    """Own AR(1) fluctuation at the month's last hour, per customer (pooled per customer)."""
+    held: np.ndarray | None
+    """Code of the cohort now holding each customer's fluctuation (None: pooled per
+    customer, each holds its own)."""
+    cohorts: CohortState | None
+    """The cohorts' aggregates (None: pooled per customer)."""
     mode: str
     """Mode used: ``per_customer`` or ``cohort``."""
 
@@ -135,14 +151,17 @@ def compute_month_pool(
     settings: Settings = Settings(),
     shock: np.ndarray | None = None,
     group_up: np.ndarray | None = None,
+    cohorts: CohortState | None = None,
 ) -> MonthPool:
     """Pool the month starting at hour ``month_start`` whose hourly capacity is ``capacity``.
 
     ``how0`` is the hour of the week of the run's hour 0; ``shapes`` the profile table;
     ``shock`` the common shock's path over the month (needed when the correlation is not
-    0). ``group_up`` (groups x hours) is the share of each hour each billing group's service
-    is up (outages); demand in down time is unserved. In an hour where demand exceeds
-    capacity every customer is served ``capacity / demand`` of its demand."""
+    0). ``cohorts`` holds the fluctuations of customers whose ``held`` is not -1 (from the
+    last month pooled by cohort). ``group_up`` (groups x hours) is the share of each hour
+    each billing group's service is up (outages); demand in down time is unserved. In an
+    hour where demand exceeds capacity every customer is served ``capacity / demand`` of
+    its demand."""
     n_hours, n = len(capacity), len(book.vms)
     mode = choose_mode(settings, n)
     rho = settings.correlation
@@ -150,8 +169,6 @@ def compute_month_pool(
         raise ValueError("a correlation needs the common shock's path")
     hours = month_start + np.arange(n_hours)
     levels = shapes[classes.profile][:, (how0 + hours) % HOURS_PER_WEEK]
-    s = np.clip(book.start - month_start, 0, n_hours)
-    d = np.clip(book.end - month_start, 0, n_hours)
     n_classes = len(classes.profile)
     # Cohorts (billing group x class) actually present, numbered 0..K-1 without sorting.
     code = book.group * n_classes + book.klass
@@ -160,25 +177,48 @@ def compute_month_pool(
     lut[occupied] = np.arange(len(occupied))
     ci, k = lut[code], len(occupied)
     c_class, c_group = occupied % n_classes, occupied // n_classes
-    a = book.vms * classes.cv[book.klass]
-    vms_on, a_on = compute_active_sums(ci, s, d, (book.vms, a), k, n_hours)
+    cv = classes.cv[c_class][:, None]
+    # Customers who arrive in the month or leave before its end; the others are there
+    # every hour, so their sums are constant.
+    moving = Moving.of(book.start, book.end, ci, month_start, n_hours)
+    vms_on = moving.active_sums(np.bincount(ci, weights=book.vms, minlength=k), book.vms, k)
     common = np.sqrt(rho) * shock if shock is not None and rho > 0 else None
     own = np.sqrt(1.0 - rho)
+    held: np.ndarray | None = None
+    new_cohorts: CohortState | None = None
     if mode == "per_customer":
-        y, peaks, new_state = _per_customer(book, classes, a, s, d, ci, k, levels, common, own, rng)
+        if cohorts is not None:
+            state = compute_held_states(book.vms, book.held, book.state, cohorts, rng)
+            book = replace(book, state=state)
+        y, peaks, new_state = _per_customer(
+            book, classes, ci, k, month_start, levels, common, own, rng
+        )
+        y = np.divide(y, cv, out=np.zeros_like(y), where=cv > 0)
         peak_sum = float(np.maximum(peaks, 0.0).sum())
     else:
-        before = book.start < month_start
-        y, new_state = _cohort(
-            a, book.state, before, s, d, ci, classes.phi[c_class], k, n_hours, rng
+        x0 = compute_cohort_start(
+            book.vms,
+            book.state,
+            book.start,
+            month_start,
+            book.held,
+            code,
+            ci,
+            occupied,
+            cohorts,
+            rng,
         )
+        y, value, weight = compute_cohort_paths(
+            book.vms, ci, moving, x0, classes.phi[c_class], k, rng
+        )
+        new_state, held, new_cohorts = book.state, code, CohortState(occupied, value, weight)
         peak_sum = _reference_peak_sum(
-            book, classes, s, d, levels, common, own, settings.reference_customers, rng
+            book, classes, moving, levels, common, own, settings.reference_customers, rng
         )
-    cohort_demand = levels[c_class] * (vms_on + own * y)
-    if common is not None:
-        cohort_demand += levels[c_class] * a_on * common
-    # Billing groups present, numbered 0..G-1 (cohorts are sorted by group already).
+    # y is sum(v e) over the active customers: demand = s (V + cv (sqrt(1-rho) y + sqrt(rho) C V)).
+    fluctuation = own * y if common is None else own * y + common * vms_on
+    cohort_demand = levels[c_class] * (vms_on + cv * fluctuation)
+    # Billing groups present, numbered 0..G-1.
     groups, gi = np.unique(c_group, return_inverse=True)
     by_group = np.zeros((len(groups), n_hours))
     np.add.at(by_group, gi, cohort_demand)
@@ -187,46 +227,31 @@ def compute_month_pool(
     pool = _serve(by_group, capacity, up, peak_sum, new_state, mode)
     served, demanded = np.zeros(n_groups), np.zeros(n_groups)
     served[groups], demanded[groups] = pool.served_by_group, pool.demand_by_group
-    return replace(pool, served_by_group=served, demand_by_group=demanded)
-
-
-def compute_active_sums(
-    ci: np.ndarray,
-    s: np.ndarray,
-    d: np.ndarray,
-    weights: tuple[np.ndarray, ...],
-    k: int,
-    n_hours: int,
-) -> list[np.ndarray]:
-    """For each weight, its sum over the active customers of each cohort at each hour
-    (cohorts x hours): customers count from hour ``s`` up to, not including, ``d``."""
-    base = ci * (n_hours + 1)
-    size = k * (n_hours + 1)
-    out = []
-    for w in weights:
-        steps = np.bincount(base + s, weights=w, minlength=size)
-        steps -= np.bincount(base + d, weights=w, minlength=size)
-        out.append(np.cumsum(steps.reshape(k, n_hours + 1), axis=1)[:, :n_hours])
-    return out
+    return replace(
+        pool,
+        served_by_group=served,
+        demand_by_group=demanded,
+        held=held,
+        cohorts=new_cohorts,
+    )
 
 
 def _per_customer(
     book: Book,
     classes: Classes,
-    a: np.ndarray,
-    s: np.ndarray,
-    d: np.ndarray,
     ci: np.ndarray,
     k: int,
+    month_start: int,
     levels: np.ndarray,
     common: np.ndarray | None,
     own: float,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every customer's path: cohort sums ``Y`` (cohorts x hours), each customer's peak,
-    and each customer's state at the month's end."""
-    n, n_hours = len(a), levels.shape[1]
+    """Every customer's path: cohort sums of ``a e`` (cohorts x hours, ``a = v cv``), each
+    customer's peak, and each customer's state at the month's end."""
+    n, n_hours = len(book.vms), levels.shape[1]
     phi = classes.phi[book.klass]
+    a = book.vms * classes.cv[book.klass]
     # Class first, then cohort: classes are slices (for the shape), cohorts are runs.
     order = np.argsort(book.klass * k + ci, kind="stable")
     y = np.zeros((k, n_hours))
@@ -236,8 +261,14 @@ def _per_customer(
         idx = order[lo : lo + CHUNK_CUSTOMERS]
         runs = _run_starts(ci[idx])
         kinds = _run_starts(book.klass[idx])
-        slices = list(zip(book.klass[idx][kinds], kinds, np.r_[kinds[1:], len(idx)], strict=True))
-        ss, dd = s[idx], d[idx]
+        slices = [
+            (c, c0, c1, bool(np.all(levels[c] == 1.0)))
+            for c, c0, c1 in zip(
+                book.klass[idx][kinds], kinds, np.r_[kinds[1:], len(idx)], strict=True
+            )
+        ]
+        ss = np.clip(book.start[idx] - month_start, 0, n_hours)
+        dd = np.clip(book.end[idx] - month_start, 0, n_hours)
         partial = np.flatnonzero((ss > 0) | (dd < n_hours))
         ph = phi[idx].astype(F32)
         kick = (a[idx] * np.sqrt(1.0 - phi[idx] ** 2)).astype(F32)
@@ -260,22 +291,46 @@ def _per_customer(
             off = (off < ss[cols]) | (off >= dd[cols])
             if len(cols):
                 eta[:, cols] = np.where(off, F32(0.0), eta[:, cols])
-            y[ci[idx][runs], b0:b1] += np.add.reduceat(eta, runs, axis=1, dtype=np.float64).T
-            # The customers' own demand, for their peaks.
-            if own != 1.0:
-                eta *= F32(own)
-            eta += vms
-            if common is not None:
-                eta += common[b0:b1, None].astype(F32) * ai
-            for c, c0, c1 in slices:
-                eta[:, c0:c1] *= levels[c, b0:b1, None].astype(F32)
-            if len(cols):
-                eta[:, cols] = np.where(off, F32(-np.inf), eta[:, cols])
-            np.maximum(pk, eta.max(axis=0), out=pk)
+            # Sums over each cohort's run of customers: float32 pairwise within the block
+            # (relative error ~1e-7), float64 from block to block.
+            y[ci[idx][runs], b0:b1] += np.add.reduceat(eta, runs, axis=1).T
+            _block_peaks(eta, pk, vms, ai, slices, levels[:, b0:b1], own, common, b0, cols, off)
         peaks[idx] = pk
         with np.errstate(divide="ignore", invalid="ignore"):
             new_state[idx] = np.where(a[idx] > 0, z / a[idx], book.state[idx])
     return y, peaks, new_state
+
+
+def _block_peaks(
+    eta: np.ndarray,
+    pk: np.ndarray,
+    vms: np.ndarray,
+    ai: np.ndarray,
+    slices: list[tuple[int, int, int, bool]],
+    levels: np.ndarray,
+    own: float,
+    common: np.ndarray | None,
+    b0: int,
+    cols: np.ndarray,
+    off: np.ndarray,
+) -> None:
+    """Raise each customer's peak ``pk`` to its highest demand ``s (v + own z + C a)`` in
+    the block of hours whose ``z`` (in place, overwritten) is ``eta``."""
+    if len(cols):
+        eta[:, cols] = np.where(off, F32(-np.inf), eta[:, cols])
+    simple = own == 1.0 and common is None
+    if not simple:
+        eta *= F32(own)
+        if common is not None:
+            eta += common[b0 : b0 + len(eta), None].astype(F32) * ai
+    for c, c0, c1, flat in slices:
+        part = eta[:, c0:c1]
+        if flat:  # s = 1: the peak hour is the highest fluctuation
+            np.maximum(pk[c0:c1], part.max(axis=0) + vms[c0:c1], out=pk[c0:c1])
+        else:
+            part += vms[c0:c1]
+            part *= levels[c, :, None].astype(F32)
+            np.maximum(pk[c0:c1], part.max(axis=0), out=pk[c0:c1])
 
 
 def _run_starts(keys: np.ndarray) -> np.ndarray:
@@ -283,62 +338,10 @@ def _run_starts(keys: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
 
 
-def _cohort(
-    a: np.ndarray,
-    state: np.ndarray,
-    before: np.ndarray,
-    s: np.ndarray,
-    d: np.ndarray,
-    ci: np.ndarray,
-    phi: np.ndarray,
-    k: int,
-    n_hours: int,
-    rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each cohort's ``Y = sum a_i e_i`` over its active customers, drawn in distribution
-    (cohorts x hours), and every customer's state at the month's end."""
-    w = a * a
-    x0 = np.bincount(ci[before], weights=(a * state)[before], minlength=k)
-    hour_bins = k * n_hours
-
-    def per_hour(mask: np.ndarray, at: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
-        flat = ci[mask] * n_hours + at[mask]
-        wts = None if weights is None else weights[mask]
-        return np.bincount(flat, weights=wts, minlength=hour_bins).reshape(k, n_hours)
-
-    arriving, leaving = ~before, d < n_hours
-    count = np.bincount(ci[before], minlength=k)[:, None] + np.cumsum(
-        per_hour(arriving, s, None) - per_hour(leaving, d, None), axis=1
-    )
-    w_out = per_hour(leaving, d, w)
-    w0 = np.bincount(ci[before], weights=w[before], minlength=k)
-    weight = w0[:, None] + np.cumsum(per_hour(arriving, s, w) - w_out, axis=1)
-    weight = np.where(count > 0, np.maximum(weight, 0.0), 0.0)
-    w_prev = np.concatenate([w0[:, None], weight[:, :-1]], axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        keep = np.where(w_prev > 0, np.clip(1.0 - w_out / w_prev, 0.0, 1.0), 0.0)
-    alpha = phi[:, None] * keep
-    innovation = np.sqrt(np.maximum(weight - alpha * alpha * w_prev, 0.0))
-    y = compute_affine_scan(alpha, innovation * rng.standard_normal((k, n_hours)), x0)
-    y = np.where(count > 0, y, 0.0)
-    # Each customer still there at the end: its share of the cohort's last value plus a
-    # residual orthogonal to the aggregate (exact conditional given the aggregate).
-    new_state = state.copy()
-    end = np.flatnonzero(d >= n_hours)
-    zeta = rng.standard_normal(len(end))
-    resid = np.bincount(ci[end], weights=a[end] * zeta, minlength=k)
-    last_w = weight[:, -1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        coef = np.where(last_w > 0, (y[:, -1] - resid) / last_w, 0.0)
-    new_state[end] = zeta + a[end] * coef[ci[end]]
-    return y, new_state
-
-
 def _reference_peak_sum(
     book: Book,
     classes: Classes,
-    s: np.ndarray,
-    d: np.ndarray,
+    moving: Moving,
     levels: np.ndarray,
     common: np.ndarray | None,
     own: float,
@@ -346,13 +349,15 @@ def _reference_peak_sum(
     rng: np.random.Generator,
 ) -> float:
     """Estimated sum of the customers' own peaks: per class, the mean over ``n_ref``
-    simulated customers of the peak over hours ``[s, ...)`` and ``[..., d)``."""
+    simulated customers of the peak over the hours each customer is there."""
     if n_ref <= 0:
         return float("nan")
     n_hours = levels.shape[1]
+    present = np.flatnonzero(np.bincount(book.klass, minlength=len(classes.profile)))
+    vms_by_class = np.bincount(book.klass, weights=book.vms, minlength=len(classes.profile))
+    klass = book.klass[moving.idx]
     total = 0.0
-    for c in np.unique(book.klass):
-        mine = book.klass == c
+    for c in present:
         x = compute_ar1(
             rng.standard_normal((n_ref, n_hours)), classes.phi[c], rng.standard_normal(n_ref)
         )
@@ -362,11 +367,15 @@ def _reference_peak_sum(
         demand = levels[c] * (1.0 + classes.cv[c] * x)
         prefix = np.maximum.accumulate(demand, axis=1).mean(axis=0)
         suffix = np.maximum.accumulate(demand[:, ::-1], axis=1)[:, ::-1].mean(axis=0)
-        sc, dc = s[mine], d[mine]
-        # Within [s, d): exact for customers there at the start or the end of the month,
+        full = max(float(prefix[-1]), 0.0)
+        mine = klass == c
+        s, d, vms = moving.s[mine], moving.d[mine], book.vms[moving.idx[mine]]
+        # Over [s, d): exact for customers there at the start or the end of the month,
         # an upper bound for those who arrive and leave within it.
-        peak = np.minimum(prefix[dc - 1], suffix[np.minimum(sc, n_hours - 1)])
-        total += float(np.dot(book.vms[mine], np.maximum(peak, 0.0)))
+        peak = np.maximum(
+            np.minimum(prefix[np.maximum(d, 1) - 1], suffix[np.minimum(s, n_hours - 1)]), 0.0
+        )
+        total += full * (vms_by_class[c] - vms.sum()) + float(np.dot(vms, peak))
     return total
 
 
@@ -396,5 +405,7 @@ def _serve(
         utilisation_peak=float(ratio.max(initial=0.0)),
         individual_peak_sum=peak_sum,
         new_state=new_state,
+        held=None,
+        cohorts=None,
         mode=mode,
     )

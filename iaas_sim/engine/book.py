@@ -18,6 +18,7 @@ FIELDS: dict[str, type] = {
     "vms": np.float64,
     "klass": np.int64,
     "state": np.float64,
+    "held": np.int64,
     "start": np.int64,
     "end": np.int64,
     "attached": np.bool_,
@@ -72,13 +73,17 @@ class CustomerBook:
             c["vms"][idx],
             c["klass"][idx],
             c["state"][idx],
+            c["held"][idx],
             c["start"][idx],
             c["end"][idx],
             c["group"][idx],
         )
 
-    def set_state(self, idx: np.ndarray, state: np.ndarray) -> None:
+    def set_state(self, idx: np.ndarray, state: np.ndarray, held: np.ndarray | None) -> None:
+        """After pooling the customers ``idx``: their own states, and the cohorts holding
+        their fluctuations (None: none, each holds its own)."""
         self._cols["state"][idx] = state
+        self._cols["held"][idx] = -1 if held is None else held
 
     def set_col(self, name: str, idx: np.ndarray, values: np.ndarray) -> None:
         """Change one column of the customers ``idx``."""

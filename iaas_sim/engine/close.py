@@ -139,8 +139,10 @@ class MonthCloser:
             ),
             shock=self._shock(t1 - t0),
             group_up=up[GROUP_SLA],
+            cohorts=w.cohorts,
         )
-        w.book.set_state(idx, pool.new_state)
+        w.book.set_state(idx, pool.new_state, pool.held)
+        w.cohorts = pool.cohorts
         revenue = self._revenue(m, t0, t1, idx, pool.served_by_group, up.mean(axis=1))
         start, end = w.book.col("start")[idx], w.book.col("end")[idx]
         cap_hours = float(capacity.sum())

@@ -17,6 +17,7 @@ import simpy
 
 from iaas_sim.core.adoption import compute_bass_arrivals
 from iaas_sim.core.calendar import compute_month_grid, compute_schedule
+from iaas_sim.core.cohorts import CohortState
 from iaas_sim.core.finance import DAYS_PER_MONTH
 from iaas_sim.core.outages import sample_repair_hours
 from iaas_sim.core.pricing import (
@@ -50,6 +51,8 @@ class World:
         self.book = CustomerBook()
         self.shapes = profile_matrix()
         self.classes = DemandClasses()
+        self.cohorts: CohortState | None = None
+        """Aggregates of the customers pooled by cohort last month."""
         self.common_shock: float | None = None
         """The common shock's value at the last hour pooled (None before its first use)."""
         self.events = self._events_by_month(sc)

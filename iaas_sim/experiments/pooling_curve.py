@@ -157,6 +157,7 @@ def _replicate(
         vms=vms,
         klass=klass,
         state=rng.standard_normal(n),
+        held=np.full(n, -1, dtype=np.int64),
         start=np.zeros(n, dtype=np.int64),
         end=np.full(n, n_hours, dtype=np.int64),
         group=np.zeros(n, dtype=np.int64),

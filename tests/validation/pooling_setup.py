@@ -30,6 +30,7 @@ def make_book(
         vms=np.broadcast_to(np.asarray(vms, dtype=float), (n,)).copy(),
         klass=np.zeros(n, dtype=np.int64) if klass is None else klass,
         state=rng.standard_normal(n),
+        held=np.full(n, -1, dtype=np.int64),
         start=np.zeros(n, dtype=np.int64) if start is None else start,
         end=np.full(n, 10**9, dtype=np.int64) if end is None else end,
         group=np.zeros(n, dtype=np.int64) if group is None else group,
@@ -48,9 +49,10 @@ def run_months(
     common_phi: float = 0.9,
     hours: int = HOURS,
 ) -> list[MonthPool]:
-    """Pool consecutive months (one mode per month), carrying every customer's state and
-    the common shock's state; each month pools the customers active in it."""
-    state = book.state.copy()
+    """Pool consecutive months (one mode per month), carrying every customer's state (or
+    the cohort holding it) and the common shock's state, as the engine does; each month
+    pools the customers active in it."""
+    state, held, cohorts = book.state.copy(), book.held.copy(), None
     shock_state = float(rng.standard_normal())
     pools = []
     for m, mode in enumerate(modes):
@@ -64,6 +66,7 @@ def run_months(
             vms=book.vms[active],
             klass=book.klass[active],
             state=state[active],
+            held=held[active],
             start=book.start[active],
             end=book.end[active],
             group=book.group[active],
@@ -79,8 +82,11 @@ def run_months(
             rng,
             settings=Settings(mode=mode, correlation=correlation, reference_customers=64),
             shock=shock,
+            cohorts=cohorts,
         )
         state[active] = pool.new_state
+        held[active] = -1 if pool.held is None else pool.held
+        cohorts = pool.cohorts
         pools.append(pool)
     return pools
 

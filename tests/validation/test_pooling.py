@@ -205,3 +205,55 @@ def test_expected_demand_helper_counts_active_hours() -> None:
     np.testing.assert_allclose(
         expected_demand(book, one_class(0, 0), FLAT, 10), [2, 2, 2, 0, 0, 2, 2, 2, 0, 0]
     )
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_customers_changing_cohort_take_their_share_of_the_fluctuation(mode: str) -> None:
+    """15 of 40 customers move from billing group 0 to group 1 between two one-hour
+    months (a partner's promotion): across 3,000 books, group 1's first hour has variance
+    cv^2 sum(v^2) over the movers and covaries by phi cv^2 sum(v^2) with group 0's last."""
+    from dataclasses import replace
+
+    from iaas_sim.core.pooling import compute_month_pool
+
+    n, cv, phi, reps = 40, 0.4, 0.7, 3000
+    vms = np.arange(1, n + 1, dtype=float) % 5 + 1
+    movers = np.arange(n) < 15
+    classes = one_class(cv, phi)
+    before, after = np.empty(reps), np.empty(reps)
+    for r in range(reps):
+        rng = np.random.default_rng(r)
+        book = make_book(n, rng, vms=vms)
+        first = compute_month_pool(
+            book, classes, 0, np.full(1, 1e9), 0, FLAT, 2, rng, settings=Settings(mode=mode)
+        )
+        moved = replace(
+            book,
+            state=first.new_state,
+            held=np.full(n, -1) if first.held is None else first.held,
+            group=np.where(movers, 1, 0),
+        )
+        second = compute_month_pool(
+            moved,
+            classes,
+            1,
+            np.full(1, 1e9),
+            0,
+            FLAT,
+            2,
+            rng,
+            settings=Settings(mode=mode),
+            cohorts=first.cohorts,
+        )
+        before[r], after[r] = first.demand_by_group[0], second.demand_by_group[1]
+    w = float(np.sum((cv * vms[movers]) ** 2))
+    var = after.var(ddof=1)
+    cov = np.cov(before, after)[0, 1]
+    assert var / w == pytest.approx(1.0, abs=4 * np.sqrt(2 / reps))
+    # Cov estimate: sd about sqrt(Var(before) Var(after) (1 + r^2) / reps).
+    w_all = float(np.sum((cv * vms) ** 2))
+    r = phi * w / np.sqrt(w * w_all)
+    assert cov / (phi * w) == pytest.approx(
+        1.0, abs=4 * np.sqrt(w_all * w * (1 + r * r) / reps) / (phi * w)
+    )
+    assert after.mean() == pytest.approx(vms[movers].sum(), abs=4 * np.sqrt(w / reps))
