@@ -275,15 +275,8 @@ def _print_curve(curve: Any, thresholds: tuple[float, ...]) -> None:
         title=f"Pooling curve: service level {spec.service_level:.1%}, correlation "
         f"{spec.correlation:g}, {spec.replications} books per row"
     )
-    for name in (
-        "customers",
-        "mean demand (VMs)",
-        "capacity needed (VMs)",
-        "utilisation",
-        "5-95 % of books",
-        "square-root law",
-    ):
-        table.add_column(name, justify="right")
+    for name in ("customers", "mean VMs", "capacity VMs", "utilisation", "5-95 %", "√N law"):
+        table.add_column(name, justify="right", no_wrap=True)
     for row in curve.table.itertuples():
         table.add_row(
             f"{row.customers:,}",

@@ -229,11 +229,11 @@ def plot_pooling(curve: PoolingCurve, ax: Axes | None = None) -> Axes:
         ax.axhline(level, color=color, lw=1, alpha=0.8)
         ax.annotate(
             name,
-            (1.0, level),
+            (0.0, level),
             xycoords=("axes fraction", "data"),
-            xytext=(-4, 2),
+            xytext=(4, 2),
             textcoords="offset points",
-            ha="right",
+            ha="left",
             va="bottom",
             fontsize=8,
             color=color,
@@ -292,7 +292,7 @@ def plot_pooling_headroom(curve: PoolingCurve, ax: Axes | None = None) -> Axes:
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _p: f"{v:,.0f}"))
-    ax.yaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 1.5, 2.0, 3.0, 5.0, 7.0)))
     ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _p: f"{100 * v:.3g} %"))
     ax.yaxis.set_minor_formatter(ticker.NullFormatter())
     ax.set_xlabel("customers sharing the capacity")
