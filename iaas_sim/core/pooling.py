@@ -52,6 +52,8 @@ CHUNK_CUSTOMERS = 16384
 BLOCK_HOURS = 24
 """Hours per block of normals drawn at once in ``per_customer`` mode."""
 F32 = np.float32
+OFF_HOURS = F32(-1e30)
+"""Stand-in for the demand of a customer at an hour it is not there (for its peak)."""
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,9 @@ def compute_month_pool(
     hour where demand exceeds capacity every customer is served ``capacity / demand`` of
     its demand."""
     n_hours, n = len(capacity), len(book.vms)
+    there = (book.start < month_start + n_hours) & (book.end > month_start)
+    if not np.all(there):
+        raise ValueError("the book must hold only customers active in the month")
     mode = choose_mode(settings, n)
     rho = settings.correlation
     if rho > 0 and shock is None:
@@ -271,7 +276,7 @@ def _per_customer(
         dd = np.clip(book.end[idx] - month_start, 0, n_hours)
         partial = np.flatnonzero((ss > 0) | (dd < n_hours))
         ph = phi[idx].astype(F32)
-        kick = (a[idx] * np.sqrt(1.0 - phi[idx] ** 2)).astype(F32)
+        kick = (a[idx] * np.sqrt(1.0 - ph.astype(float) ** 2)).astype(F32)
         vms, ai = book.vms[idx].astype(F32), a[idx].astype(F32)
         z = (a[idx] * book.state[idx]).astype(F32)
         pk = np.full(len(idx), -np.inf, dtype=F32)
@@ -317,7 +322,9 @@ def _block_peaks(
     """Raise each customer's peak ``pk`` to its highest demand ``s (v + own z + C a)`` in
     the block of hours whose ``z`` (in place, overwritten) is ``eta``."""
     if len(cols):
-        eta[:, cols] = np.where(off, F32(-np.inf), eta[:, cols])
+        # Hours a customer is not there: far below any demand, but finite, so scaling by a
+        # zero never makes a NaN (peaks are floored at zero in the end).
+        eta[:, cols] = np.where(off, OFF_HOURS, eta[:, cols])
     simple = own == 1.0 and common is None
     if not simple:
         eta *= F32(own)

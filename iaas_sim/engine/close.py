@@ -191,6 +191,7 @@ class MonthCloser:
         """The common shock's path over the month, when customers are correlated."""
         w, rules = self.w, self.w.sc.pooling
         if rules.correlation == 0:
+            w.common_shock = None  # starts afresh if a correlation comes back
             return None
         rng = w.rng["common_shock"]
         if w.common_shock is None:

@@ -257,3 +257,12 @@ def test_customers_changing_cohort_take_their_share_of_the_fluctuation(mode: str
         1.0, abs=4 * np.sqrt(w_all * w * (1 + r * r) / reps) / (phi * w)
     )
     assert after.mean() == pytest.approx(vms[movers].sum(), abs=4 * np.sqrt(w / reps))
+
+
+def test_a_book_with_customers_not_there_in_the_month_is_refused() -> None:
+    from iaas_sim.core.pooling import compute_month_pool
+
+    rng = np.random.default_rng(0)
+    book = make_book(3, rng, start=np.array([0, 0, 24]), end=np.array([99, 99, 99]))
+    with pytest.raises(ValueError, match="active in the month"):
+        compute_month_pool(book, one_class(0.2, 0.5), 0, np.full(24, 1e9), 0, FLAT, 1, rng)
