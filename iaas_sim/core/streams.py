@@ -19,6 +19,7 @@ STREAM_NAMES: tuple[str, ...] = (
     "outages",
     "reservations",
     "common_shock",
+    "inputs",
 )
 
 

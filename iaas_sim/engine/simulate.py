@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
 from numbers import Integral
 from pathlib import Path
@@ -10,10 +11,13 @@ from typing import Any
 import numpy as np
 
 from iaas_sim.core.streams import make_streams
+from iaas_sim.core.uncertain import sample_inputs
 from iaas_sim.engine.ledger import compute_metrics, compute_monthly
 from iaas_sim.engine.result import Result
 from iaas_sim.engine.world import World
 from iaas_sim.scenario import Scenario, load_scenario, scenario_hash
+from iaas_sim.scenario.overrides import apply_overrides
+from iaas_sim.scenario.uncertain import integer_paths
 
 
 def package_version() -> str:
@@ -26,9 +30,15 @@ def package_version() -> str:
 def simulate(
     scenario: Scenario | str | Path | dict[str, Any],
     seed: int | np.random.SeedSequence | None = None,
+    inputs: Mapping[str, float] | None = None,
 ) -> Result:
     """Simulate one replication. ``seed`` defaults to the scenario's ``run.seed``; the same
-    scenario and seed always give the same result."""
+    scenario and seed always give the same result.
+
+    A scenario with uncertain inputs (``[uncertain]``) draws them once, from the
+    replication's own ``inputs`` stream, unless ``inputs`` gives their values (as a Monte
+    Carlo run does after inducing rank correlations); the values used are in the result's
+    metadata under ``inputs``."""
     sc = load_scenario(scenario)
     if seed is None:
         seed = sc.run.seed
@@ -38,14 +48,26 @@ def simulate(
         seed = int(seed)
     if isinstance(seed, int) and seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed}")
-    world = World(sc, make_streams(seed))
+    streams = make_streams(seed)
+    used: dict[str, float] = {}
+    if sc.uncertain:
+        used = dict(inputs) if inputs is not None else draw_inputs(sc, streams["inputs"])
+        sc = apply_overrides(sc, used, check_uncertain=False)
+    world = World(sc, streams)
     world.run()
     monthly = compute_monthly(world)
-    metadata = {
+    metadata: dict[str, Any] = {
         "package_version": package_version(),
         "scenario_name": sc.name,
         "scenario_hash": scenario_hash(sc),
         "seed": seed if isinstance(seed, int) else repr(seed),
         "currency": sc.run.currency,
     }
+    if used:
+        metadata["inputs"] = used
     return Result(monthly, compute_metrics(monthly, world), metadata)
+
+
+def draw_inputs(scenario: Scenario, rng: np.random.Generator) -> dict[str, float]:
+    """One draw of the scenario's uncertain inputs (whole numbers for keys that hold them)."""
+    return sample_inputs(scenario, rng, integer_paths(scenario))

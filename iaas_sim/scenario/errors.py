@@ -9,7 +9,18 @@ from typing import Any
 
 from pydantic import ValidationError
 
-_TAGS = {"fixed", "geometric", "lognormal", "discrete", "steps", "constant"}
+_TAGS = {
+    "fixed",
+    "geometric",
+    "lognormal",
+    "discrete",
+    "steps",
+    "constant",
+    "uniform",
+    "triangular",
+    "normal",
+    "beta",
+}
 """Tags of discriminated unions, which pydantic puts in error locations."""
 
 

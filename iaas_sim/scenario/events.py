@@ -23,6 +23,8 @@ FIXED_SECTIONS = {
     "finance",
     "events",
     "reserved",
+    "uncertain",
+    "correlations",
 }
 """Top-level keys an event may not change: how the run is set up and accounted."""
 

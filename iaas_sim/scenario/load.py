@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from iaas_sim.scenario.errors import Problem, ScenarioError, from_validation_error
 from iaas_sim.scenario.events import compute_timeline
 from iaas_sim.scenario.model import Scenario
+from iaas_sim.scenario.uncertain import check_uncertain as check_uncertain_inputs
 
 MAX_FILE_BYTES = 10_000_000
 """Scenario files are small; a bigger one is a mistake (a data dump, a binary)."""
@@ -49,10 +50,14 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 
 def validate_scenario(
-    data: dict[str, Any], source: str | None = None, check_events: bool = True
+    data: dict[str, Any],
+    source: str | None = None,
+    check_events: bool = True,
+    check_uncertain: bool = True,
 ) -> Scenario:
     """Validate a plain dict (as parsed from TOML) into a frozen ``Scenario``; with
-    ``check_events``, also apply every event to check it (``compute_timeline``)."""
+    ``check_events``, also apply every event to check it (``compute_timeline``); with
+    ``check_uncertain``, check every uncertain input's range against its key."""
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -62,6 +67,10 @@ def validate_scenario(
             compute_timeline(scenario)
         except ScenarioError as exc:
             raise ScenarioError(exc.problems, source) from None
+    if check_uncertain and (scenario.uncertain or scenario.correlations):
+        problems = check_uncertain_inputs(scenario)
+        if problems:
+            raise ScenarioError(problems, source)
     return scenario
 
 

@@ -12,6 +12,7 @@ from iaas_sim.scenario.market import Channels, Marketplace, Pricing, Reserved, S
 from iaas_sim.scenario.operations import Capacity, Costs, Finance, Pooling
 from iaas_sim.scenario.sla import Sla
 from iaas_sim.scenario.types import Date, Frozen
+from iaas_sim.scenario.uncertain import InputDistribution, RankCorrelation
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -86,6 +87,15 @@ class Scenario(Frozen):
     """Outages and credits per SLA tier [-]."""
     events: Annotated[list[Event], Field(max_length=1000)] = Field(default_factory=list)
     """Dated changes: pivots, price cuts, new programmes [-]."""
+    uncertain: Annotated[dict[str, InputDistribution], Field(max_length=200)] = Field(
+        default_factory=dict
+    )
+    """Uncertain inputs: dotted path of a number -> its distribution; each replication
+    draws them once [-]."""
+    correlations: Annotated[list[RankCorrelation], Field(max_length=1000)] = Field(
+        default_factory=list
+    )
+    """Rank correlations between uncertain inputs (Monte Carlo runs) [-]."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:

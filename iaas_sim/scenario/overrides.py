@@ -76,6 +76,21 @@ def set_path(data: dict[str, Any], path: str, value: Any, created: set[int] | No
         node = node[key]
 
 
+def get_path(data: Any, path: str) -> Any:
+    """The value at ``path`` in nested plain data (``None`` for an optional key not set);
+    ``KeyError`` naming what is wrong when the path leads nowhere."""
+    tokens = parse_path(path)
+    node: Any = data
+    i = 0
+    while i < len(tokens):
+        if node is None:
+            raise KeyError(f"'{tokens[i]}' goes inside a value that is not set")
+        key, used = _step(node, tokens, i)
+        node = node[key]
+        i += used
+    return node
+
+
 def join_path(path: str, key: str) -> str:
     """``path`` + ``.key`` (quoted when the key holds a dot, like ``"99.9"``)."""
     return f'{path}."{key}"' if "." in key else f"{path}.{key}"
@@ -96,7 +111,10 @@ def flatten_changes(changes: Mapping[str, Any], prefix: str = "") -> dict[str, A
 
 
 def apply_overrides(
-    scenario: Scenario, changes: Mapping[str, Any], check_events: bool = True
+    scenario: Scenario,
+    changes: Mapping[str, Any],
+    check_events: bool = True,
+    check_uncertain: bool = True,
 ) -> Scenario:
     """A re-validated copy of ``scenario`` with the values at the dotted paths of
     ``changes`` replaced (tables merged key by key, see ``flatten_changes``)."""
@@ -112,4 +130,6 @@ def apply_overrides(
             problems.append(Problem(path, str(exc.args[0]), value, True))
     if problems:
         raise ScenarioError(problems, "override")
-    return validate_scenario(data, source="override", check_events=check_events)
+    return validate_scenario(
+        data, source="override", check_events=check_events, check_uncertain=check_uncertain
+    )
