@@ -32,3 +32,12 @@ def make_streams(seed: int | np.random.SeedSequence) -> dict[str, np.random.Gene
         )
         for i, name in enumerate(STREAM_NAMES)
     }
+
+
+def make_stream(seed: int | np.random.SeedSequence, name: str) -> np.random.Generator:
+    """The one stream ``name`` of ``make_streams(seed)``, alone."""
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    i = STREAM_NAMES.index(name)
+    return np.random.Generator(
+        np.random.PCG64(np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, i)))
+    )

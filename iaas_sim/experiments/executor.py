@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +38,8 @@ class Task:
     columns: tuple[str, ...]
     labels: Sequence[dict[str, Any]]
     """One dict per replication, copied into its row of metrics."""
+    inputs: Sequence[dict[str, float] | None] | None = None
+    """Per replication, the uncertain inputs' values (None: drawn by the replication)."""
 
 
 @dataclass(frozen=True)
@@ -64,9 +66,11 @@ def flatten_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
 def run_task(task: Task) -> Outcome:
     """Simulate every replication of a task (in whichever process it lands)."""
     rows, series = [], []
-    for seed, label in zip(task.seeds, task.labels, strict=True):
-        res = simulate(task.scenario, seed=seed)
-        rows.append({**label, **flatten_metrics(res.metrics)})
+    inputs = task.inputs if task.inputs is not None else [None] * len(task.seeds)
+    for seed, label, given in zip(task.seeds, task.labels, inputs, strict=True):
+        res = simulate(task.scenario, seed=seed, inputs=given)
+        drawn = res.metadata.get("inputs", {})
+        rows.append({**label, **drawn, **flatten_metrics(res.metrics)})
         series.append({c: res.monthly[c].to_numpy() for c in task.columns})
     return Outcome(rows, series)
 
@@ -80,13 +84,37 @@ def resolve_jobs(n_jobs: int | None) -> int:
     return n_jobs
 
 
-def run_tasks(tasks: list[Task], n_jobs: int | None) -> list[Outcome]:
-    """Run tasks in order, in ``n_jobs`` local processes (in this one when 1)."""
+Progress = Callable[[int], None]
+"""Called with the number of replications just finished."""
+
+
+def run_tasks(
+    tasks: list[Task], n_jobs: int | None, progress: Progress | None = None
+) -> list[Outcome]:
+    """Run tasks in ``n_jobs`` local processes (in this one when 1); outcomes in the order
+    of the tasks, whatever order they finish in."""
     jobs = resolve_jobs(n_jobs)
+    done = progress or (lambda _n: None)
     if jobs == 1 or len(tasks) <= 1:
-        return [run_task(t) for t in tasks]
+        outcomes = []
+        for task in tasks:
+            outcomes.append(run_task(task))
+            done(len(task.seeds))
+        return outcomes
+    results: dict[int, Outcome] = {}
     with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
-        return list(pool.map(run_task, tasks))
+        futures = {pool.submit(run_task, task): k for k, task in enumerate(tasks)}
+        for future in as_completed(futures):
+            k = futures[future]
+            results[k] = future.result()
+            done(len(tasks[k].seeds))
+    return [results[k] for k in range(len(tasks))]
+
+
+def batch_count(n_replications: int, n_jobs: int | None) -> int:
+    """How many tasks to cut replications into: at least four per worker (so workers
+    finish together) and at most ten replications each (so progress moves)."""
+    return max(4 * resolve_jobs(n_jobs), -(-n_replications // 10))
 
 
 def split_batches(n: int, n_batches: int) -> list[range]:

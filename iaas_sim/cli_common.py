@@ -1,0 +1,68 @@
+"""What every ``iaas-sim`` command shares: the console, bad-input exits, reading
+``PATH=VALUE`` items, checking output folders."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from iaas_sim.scenario import Problem, Scenario, ScenarioError
+from iaas_sim.scenario.checks import check_scenario
+
+out = Console()
+
+EXIT_BAD_INPUT = 2
+
+
+def fail(exc: ScenarioError) -> NoReturn:
+    """Print every problem of a bad input, no traceback, and exit 2."""
+    print_problems(exc)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def parse_assignments(items: list[str]) -> dict[str, Any]:
+    """``["a.b=0.04", "c=[1, 2]"]`` -> ``{"a.b": 0.04, "c": [1, 2]}``. Values are read as
+    TOML values (numbers, dates, strings in quotes, arrays, inline tables), never evaluated;
+    anything TOML cannot read is kept as text, for validation to judge."""
+    changes: dict[str, Any] = {}
+    for item in items:
+        path, sep, text = item.partition("=")
+        if not sep or not path.strip():
+            raise ScenarioError([Problem("--set", "must be written PATH=VALUE", item, True)])
+        try:
+            value = tomllib.loads(f"value = {text.strip()}")["value"]
+        except tomllib.TOMLDecodeError:
+            value = text.strip()
+        changes[path.strip()] = value
+    return changes
+
+
+def check_out_dir(target: Path) -> None:
+    """Refuse, before any work, an output folder that cannot be written."""
+    problem = None
+    if target.exists() and not target.is_dir():
+        problem = "exists and is not a folder"
+    else:
+        parent = next(p for p in [target, *target.parents] if p.exists())
+        if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+            problem = f"cannot be created or written ({parent} is not writable)"
+    if problem:
+        sys.stderr.write(f"--out: {problem} (got '{target}')\n")
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def warn(path: Path, scenario: Scenario) -> None:
+    """Print the scenario's warnings (they do not change the exit code)."""
+    for text in check_scenario(scenario):
+        sys.stderr.write(f"{path}: warning: {text}\n")
+
+
+def print_problems(exc: ScenarioError) -> None:
+    """One plain line per problem on stderr (never wrapped: scripts and CI read them)."""
+    sys.stderr.write(str(exc) + "\n")

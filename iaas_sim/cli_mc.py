@@ -1,0 +1,102 @@
+"""``iaas-sim mc``: Monte Carlo replications of a scenario, with progress."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from iaas_sim.cli_common import check_out_dir, fail, out, parse_assignments, warn
+from iaas_sim.scenario import Problem, ScenarioError, load_scenario
+
+SUMMARY = ("total_revenue", "npv", "peak_funding", "mean_utilisation", "pooling_gain")
+
+
+def mc(
+    file: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
+    n: Annotated[int, typer.Option("-n", "--replications", help="Replications.", min=1)] = 100,
+    seed: Annotated[int | None, typer.Option(help="Root seed (default: run.seed).", min=0)] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", help="Worker processes (default: every core).", min=1),
+    ] = None,
+    goal: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A goal whose probability to estimate, e.g. 'npv >= 0', "
+            "'payback_month <= 2020-12', 'cumulative_cash >= 0 at 2020-12'; repeatable."
+        ),
+    ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Output folder (default: results/mc-<file name>).")
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a value: PATH=VALUE (TOML value); repeatable."),
+    ] = None,
+) -> None:
+    """Monte Carlo: N replications (uncertain inputs drawn in each); writes
+    replications.csv/.parquet, bands.csv, goals.csv and metadata.json."""
+    from iaas_sim.experiments.goals import parse_goal
+    from iaas_sim.experiments.montecarlo import monte_carlo
+    from iaas_sim.progress import ProgressDisplay
+
+    try:
+        scenario = load_scenario(file)
+        if set_:
+            scenario = scenario.override(parse_assignments(set_))
+        goals = [_goal(g, parse_goal) for g in goal or []]
+    except ScenarioError as exc:
+        fail(exc)
+    target = out_dir if out_dir is not None else Path("results") / f"mc-{file.stem}"
+    check_out_dir(target)
+    warn(file, scenario)
+    try:
+        with ProgressDisplay(n, f"{scenario.name}: replications") as shown:
+            result = monte_carlo(
+                scenario, n, seed=seed, n_jobs=jobs, goals=goals, progress=shown.advance
+            )
+    except ValueError as exc:  # a goal on a name the results do not have
+        fail(ScenarioError([Problem("--goal", str(exc))]))
+    written = result.save(target)
+    _print(result)
+    sys.stdout.write("wrote " + ", ".join(str(p) for p in written) + "\n")
+
+
+def _goal(text: str, parse: Any) -> Any:
+    try:
+        return parse(text)
+    except ValueError as exc:
+        raise ScenarioError([Problem("--goal", str(exc))]) from None
+
+
+def _print(result: Any) -> None:
+    from iaas_sim.analysis.plots import format_money
+
+    m = result.metrics
+    table = Table(title=f"{result.metadata['scenario_name']}: {len(m):,} replications")
+    for name in ("metric", "5 %", "median", "95 %"):
+        table.add_column(name, justify="right" if name != "metric" else "left", no_wrap=True)
+    for name in (*result.metadata["uncertain_inputs"], *SUMMARY):
+        if name not in m:
+            continue
+        values = np.asarray(m[name], dtype=float)
+        values = values[np.isfinite(values)]
+        if not len(values):
+            continue
+        q = np.quantile(values, (0.05, 0.5, 0.95))
+        money = name in ("total_revenue", "npv", "peak_funding")
+        cells = [format_money(v) if money else f"{v:.4g}" for v in q]
+        table.add_row(name, *cells)
+    paid = m["payback_month"].notna().mean() if "payback_month" in m else float("nan")
+    table.add_row("share paying back within the run", f"{paid:.1%}", "", "")
+    out.print(table)
+    for row in result.goals.itertuples():
+        sys.stdout.write(
+            f"P({row.goal}) = {row.probability:.1%} ± {row.standard_error:.1%} "
+            f"({row.replications:,} replications)\n"
+        )
