@@ -21,6 +21,7 @@ from iaas_sim.cli_common import (
 )
 from iaas_sim.cli_mc import mc
 from iaas_sim.cli_pooling import pooling
+from iaas_sim.cli_sweep import sweep
 from iaas_sim.scenario import ScenarioError, load_scenario
 
 app = typer.Typer(
@@ -32,6 +33,7 @@ app = typer.Typer(
 )
 app.command()(pooling)
 app.command()(mc)
+app.command()(sweep)
 
 
 @app.command()

@@ -15,7 +15,9 @@ from rich.console import Console
 from iaas_sim.scenario import Problem, Scenario, ScenarioError
 from iaas_sim.scenario.checks import check_scenario
 
-out = Console()
+out = Console() if sys.stdout.isatty() else Console(width=160)
+"""Standard output; wide when it is not a terminal (logs, pipes), so tables keep their
+columns."""
 
 EXIT_BAD_INPUT = 2
 

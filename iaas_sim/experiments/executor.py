@@ -89,25 +89,32 @@ Progress = Callable[[int], None]
 
 
 def run_tasks(
-    tasks: list[Task], n_jobs: int | None, progress: Progress | None = None
+    tasks: list[Task],
+    n_jobs: int | None,
+    progress: Progress | None = None,
+    on_outcome: Callable[[int, Outcome], None] | None = None,
 ) -> list[Outcome]:
     """Run tasks in ``n_jobs`` local processes (in this one when 1); outcomes in the order
-    of the tasks, whatever order they finish in."""
+    of the tasks, whatever order they finish in. ``on_outcome(k, outcome)`` is called in
+    this process as task ``k`` finishes (to write it at once), then ``progress``."""
     jobs = resolve_jobs(n_jobs)
-    done = progress or (lambda _n: None)
-    if jobs == 1 or len(tasks) <= 1:
-        outcomes = []
-        for task in tasks:
-            outcomes.append(run_task(task))
-            done(len(task.seeds))
-        return outcomes
     results: dict[int, Outcome] = {}
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
-        futures = {pool.submit(run_task, task): k for k, task in enumerate(tasks)}
-        for future in as_completed(futures):
-            k = futures[future]
-            results[k] = future.result()
-            done(len(tasks[k].seeds))
+
+    def finished(k: int, outcome: Outcome) -> None:
+        results[k] = outcome
+        if on_outcome is not None:
+            on_outcome(k, outcome)
+        if progress is not None:
+            progress(len(tasks[k].seeds))
+
+    if jobs == 1 or len(tasks) <= 1:
+        for k, task in enumerate(tasks):
+            finished(k, run_task(task))
+    else:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
+            futures = {pool.submit(run_task, task): k for k, task in enumerate(tasks)}
+            for future in as_completed(futures):
+                finished(futures[future], future.result())
     return [results[k] for k in range(len(tasks))]
 
 

@@ -1,51 +1,144 @@
-"""Sweeps: the metrics of every point of a grid of parameter values, with common random
-numbers (every point reuses the same replication seeds)."""
+"""Sweeps: the metrics of every point of a design over parameter values (a grid, a Latin
+hypercube or a Sobol sequence), with common random numbers (every point reuses the same
+replication seeds), optionally written as they finish to a resumable Parquet dataset."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from iaas_sim.experiments.executor import Task, run_tasks
+from iaas_sim.experiments.dataset import SweepDataset
+from iaas_sim.experiments.executor import Progress, Task, run_tasks, split_batches
 from iaas_sim.experiments.montecarlo import replication_seeds
-from iaas_sim.scenario import Scenario, load_scenario
+from iaas_sim.scenario import Scenario, load_scenario, scenario_hash
+from iaas_sim.scenario.load import scenario_to_dict
+from iaas_sim.scenario.overrides import get_path
+from iaas_sim.scenario.uncertain import pin_inputs
+
+METHODS = ("grid", "lhs", "sobol")
+BATCH = 10
+"""Replications per task (and per file of the dataset)."""
+
+
+def design_points(
+    params: Mapping[str, Any], method: str, n_points: int | None, seed: int
+) -> list[dict[str, Any]]:
+    """The points of the design. ``grid``: every combination of the values listed per
+    parameter. ``lhs`` and ``sobol``: ``n_points`` points spreading ``(low, high)`` ranges
+    (scrambled with ``seed``)."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    if not params:
+        raise ValueError("params is empty: give at least one dotted path and its values")
+    names = list(params)
+    if method == "grid":
+        for path, values in params.items():
+            if isinstance(values, str) or len(values) == 0:
+                raise ValueError(f"{path}: give a non-empty list of values")
+        return [
+            dict(zip(names, combo, strict=True))
+            for combo in itertools.product(*(params[n] for n in names))
+        ]
+    for path, span in params.items():
+        if isinstance(span, str) or len(span) != 2 or not float(span[0]) < float(span[1]):
+            raise ValueError(f"{path}: give a range (low, high) with low < high, got {span!r}")
+    if n_points is None or n_points < 1:
+        raise ValueError(f"{method} needs a number of points (at least 1), got {n_points}")
+    from scipy.stats import qmc
+
+    sampler = (
+        qmc.LatinHypercube(d=len(names), seed=seed)
+        if method == "lhs"
+        else qmc.Sobol(d=len(names), scramble=True, seed=seed)
+    )
+    unit = sampler.random(n_points)
+    low = np.array([float(params[n][0]) for n in names])
+    high = np.array([float(params[n][1]) for n in names])
+    values = low + unit * (high - low)
+    return [{n: float(v) for n, v in zip(names, row, strict=True)} for row in values]
 
 
 def sweep(
     scenario: Scenario | str | Path | dict[str, Any],
-    params: Mapping[str, Sequence[Any]],
+    params: Mapping[str, Any],
     n_replications: int = 1,
     seed: int | None = None,
     n_jobs: int | None = None,
+    method: str = "grid",
+    n_points: int | None = None,
+    out: str | Path | None = None,
+    progress: Progress | None = None,
 ) -> pd.DataFrame:
-    """One row per point x replication: ``point``, ``replication``, the swept parameters
-    (dotted paths as column names) and the flat metrics. Points are the Cartesian product
-    of the values; every point is validated before anything runs."""
+    """One row per point x replication: ``point``, ``replication``, the parameters (dotted
+    paths as column names), any uncertain inputs drawn, and the flat metrics. Every point
+    is validated before anything runs. With ``out``, each finished batch is written to
+    ``out/data/`` at once and a re-run of the same sweep resumes (see ``dataset.py``)."""
     sc = load_scenario(scenario)
-    if not params:
-        raise ValueError("params is empty: give at least one dotted path and its values")
-    for path, values in params.items():
-        if isinstance(values, str) or len(values) == 0:
-            raise ValueError(f"{path}: give a non-empty list of values")
-    names = list(params)
-    points = [
-        dict(zip(names, combo, strict=True))
-        for combo in itertools.product(*(params[n] for n in names))
+    if n_replications < 1:
+        raise ValueError(f"n_replications must be at least 1, got {n_replications}")
+    root = sc.run.seed if seed is None else seed
+    points = _whole_numbers(sc, design_points(params, method, n_points, root))
+    scenarios = [pin_inputs(sc, point) for point in points]  # ScenarioError before running
+    seeds = replication_seeds(root, n_replications)
+    batches = split_batches(n_replications, -(-n_replications // BATCH))
+    named: list[tuple[str, Task]] = []
+    for k, (point, point_sc) in enumerate(zip(points, scenarios, strict=True)):
+        for b, reps in enumerate(batches):
+            labels = [{"point": k, "replication": r, **point} for r in reps]
+            task = Task(point_sc, [seeds[r] for r in reps], (), labels)
+            named.append((f"part-{k:05d}-{b:04d}", task))
+    if out is None:
+        rows = [row for o in run_tasks([t for _, t in named], n_jobs, progress) for row in o.rows]
+        return pd.DataFrame(rows)
+    dataset = SweepDataset(
+        Path(out),
+        {
+            "scenario_hash": scenario_hash(sc),
+            "method": method,
+            "params": {k: list(v) for k, v in params.items()},
+            "n_points": n_points,
+            "n_replications": n_replications,
+            "seed": root,
+            "points": points,
+        },
+    )
+    dataset.open()
+    todo = [(name, task) for name, task in named if not dataset.done(name)]
+    if progress is not None and len(todo) < len(named):
+        progress(sum(len(t.seeds) for name, t in named if dataset.done(name)))
+    run_tasks(
+        [t for _, t in todo],
+        n_jobs,
+        progress,
+        on_outcome=lambda k, outcome: dataset.write(todo[k][0], outcome.rows),
+    )
+    table = dataset.read([name for name, _ in named])
+    from iaas_sim.engine.result import atomic_write
+
+    atomic_write(Path(out) / "sweep.csv", lambda p: table.to_csv(p, index=False))
+    return table
+
+
+def _whole_numbers(sc: Scenario, points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Round the values of keys that hold whole numbers (a Latin hypercube draws reals)."""
+    data = scenario_to_dict(sc)
+    whole = set()
+    for path in points[0] if points else {}:
+        try:
+            value = get_path(data, path)
+        except (KeyError, ValueError):
+            continue  # validation of the point names the bad path
+        if isinstance(value, int) and not isinstance(value, bool):
+            whole.add(path)
+    return [
+        {k: (round(v) if k in whole and isinstance(v, float) else v) for k, v in p.items()}
+        for p in points
     ]
-    scenarios = [sc.override(point) for point in points]  # raises ScenarioError early
-    seeds = replication_seeds(sc.run.seed if seed is None else seed, n_replications)
-    tasks = [
-        Task(
-            point_sc,
-            seeds,
-            (),
-            [{"point": k, "replication": r, **point} for r in range(n_replications)],
-        )
-        for k, (point, point_sc) in enumerate(zip(points, scenarios, strict=True))
-    ]
-    rows = [row for outcome in run_tasks(tasks, n_jobs) for row in outcome.rows]
-    return pd.DataFrame(rows)
+
+
+__all__ = ["METHODS", "design_points", "sweep"]

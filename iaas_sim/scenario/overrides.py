@@ -53,6 +53,10 @@ def _step(node: Any, tokens: list[str | int], i: int) -> tuple[Any, int]:
     raise KeyError(f"'{token}' goes inside a value that has no keys")
 
 
+FREE_TABLES = {("uncertain",)}
+"""Tables whose keys are the user's (dotted paths), so an override may add new ones."""
+
+
 def set_path(data: dict[str, Any], path: str, value: Any, created: set[int] | None = None) -> None:
     """Replace the value at ``path`` in nested plain data (in place). An optional table not
     written yet (``None``) is created, and its id added to ``created``: tables in
@@ -62,7 +66,7 @@ def set_path(data: dict[str, Any], path: str, value: Any, created: set[int] | No
     node: Any = data
     i = 0
     while True:
-        if id(node) in created:
+        if id(node) in created or (tuple(tokens[:i]) in FREE_TABLES and isinstance(node, dict)):
             key, used = str(tokens[i]), 1
         else:
             key, used = _step(node, tokens, i)

@@ -293,3 +293,19 @@ def integer_paths(scenario: Scenario) -> set[str]:
 
 
 __all__ = ["InputDistribution", "RankCorrelation", "check_uncertain", "integer_paths"]
+
+
+def pin_inputs(scenario: Scenario, values: dict[str, float]) -> Scenario:
+    """The scenario with the keys of ``values`` set, and no longer uncertain (a sweep point
+    fixes what it sweeps; the other uncertain inputs still vary)."""
+    from iaas_sim.scenario.load import scenario_to_dict, validate_scenario
+    from iaas_sim.scenario.overrides import apply_overrides
+
+    if not any(path in scenario.uncertain for path in values):
+        return apply_overrides(scenario, values)
+    data = scenario_to_dict(scenario)
+    data["uncertain"] = {k: v for k, v in data["uncertain"].items() if k not in values}
+    data["correlations"] = [
+        c for c in data["correlations"] if not any(p in values for p in c["between"])
+    ]
+    return apply_overrides(validate_scenario(data, source="override"), values)

@@ -1,0 +1,180 @@
+"""``iaas-sim sweep``: a design over parameters, written to a resumable Parquet dataset."""
+
+from __future__ import annotations
+
+import sys
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from iaas_sim.cli_common import check_out_dir, fail, out, parse_assignments, warn
+from iaas_sim.scenario import Problem, ScenarioError, load_scenario
+
+SHOWN = 30
+"""Points listed in the summary (the table on disk has them all)."""
+
+
+def sweep(
+    file: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
+    param: Annotated[
+        list[str],
+        typer.Option(
+            help="PATH=LOW:HIGH:COUNT (grid of COUNT values), PATH=LOW:HIGH (range, for lhs "
+            "and sobol) or PATH=[v1, v2, ...]; repeatable."
+        ),
+    ],
+    method: Annotated[str, typer.Option(help="grid, lhs or sobol.")] = "grid",
+    points: Annotated[int | None, typer.Option(help="Points of an lhs or sobol design.")] = None,
+    n: Annotated[
+        int, typer.Option("-n", "--replications", help="Replications per point.", min=1)
+    ] = 1,
+    seed: Annotated[int | None, typer.Option(help="Root seed (default: run.seed).", min=0)] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", help="Worker processes (default: every core).", min=1),
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Output folder (default: results/sweep-<file name>)."),
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a value: PATH=VALUE (TOML value); repeatable."),
+    ] = None,
+) -> None:
+    """Sweep parameters: one row per point x replication in OUT/data/*.parquet (written as
+    batches finish) and OUT/sweep.csv; re-running the same sweep resumes where it stopped."""
+    from iaas_sim.experiments.sweep import design_points
+    from iaas_sim.experiments.sweep import sweep as run_sweep
+    from iaas_sim.progress import ProgressDisplay
+
+    try:
+        scenario = load_scenario(file)
+        if set_:
+            scenario = scenario.override(parse_assignments(set_))
+        params = parse_params(param, method)
+        root = scenario.run.seed if seed is None else seed
+        total = len(_checked(lambda: design_points(params, method, points, root))) * n
+    except ScenarioError as exc:
+        fail(exc)
+    target = out_dir if out_dir is not None else Path("results") / f"sweep-{file.stem}"
+    check_out_dir(target)
+    warn(file, scenario)
+    try:
+        with ProgressDisplay(total, f"{scenario.name}: sweep replications") as shown:
+            table = run_sweep(
+                scenario,
+                params,
+                n_replications=n,
+                seed=seed,
+                n_jobs=jobs,
+                method=method,
+                n_points=points,
+                out=target,
+                progress=shown.advance,
+            )
+    except ValueError as exc:  # another sweep in the folder
+        fail(ScenarioError([Problem("--out", str(exc))]))
+    _print(table, list(params))
+    sys.stdout.write(f"wrote {target / 'data'}/ ({len(table):,} rows), {target / 'sweep.csv'}\n")
+
+
+def _checked(make: Any) -> Any:
+    try:
+        return make()
+    except ValueError as exc:
+        raise ScenarioError([Problem("--param", str(exc))]) from None
+
+
+def parse_params(items: list[str], method: str) -> dict[str, Any]:
+    """``["a.b=0.03:0.08:6", "c=[1, 2]"]`` -> ``{"a.b": [0.03, ...], "c": [1, 2]}`` (grid)
+    or ``{"a.b": (0.03, 0.08)}`` (ranges, for lhs and sobol)."""
+    params: dict[str, Any] = {}
+    for item in items:
+        path, sep, spec = item.partition("=")
+        path, spec = path.strip(), spec.strip()
+        if not sep or not path or not spec:
+            raise ScenarioError([Problem("--param", "must be written PATH=SPEC", item, True)])
+        if spec.startswith("["):
+            try:
+                params[path] = tomllib.loads(f"v = {spec}")["v"]
+            except tomllib.TOMLDecodeError as exc:
+                raise ScenarioError(
+                    [Problem(f"--param {path}", f"not a TOML list ({exc})", spec, True)]
+                ) from None
+            continue
+        parts = spec.split(":")
+        try:
+            numbers = [float(p) for p in parts[:2]]
+            count = int(parts[2]) if len(parts) == 3 else None
+        except ValueError:
+            numbers, count = [], None
+        if len(parts) not in (2, 3) or len(numbers) != 2:
+            raise ScenarioError(
+                [
+                    Problem(
+                        f"--param {path}",
+                        "write LOW:HIGH:COUNT, LOW:HIGH or [v1, v2, ...]",
+                        spec,
+                        True,
+                    )
+                ]
+            )
+        low, high = numbers
+        if not low < high:
+            raise ScenarioError(
+                [
+                    Problem(
+                        f"--param {path}",
+                        "LOW must be below HIGH (an empty or reversed range)",
+                        spec,
+                        True,
+                    )
+                ]
+            )
+        if method == "grid":
+            if count is None or count < 1:
+                raise ScenarioError(
+                    [
+                        Problem(
+                            f"--param {path}",
+                            "a grid needs LOW:HIGH:COUNT with COUNT >= 1",
+                            spec,
+                            True,
+                        )
+                    ]
+                )
+            params[path] = [round(float(v), 12) for v in np.linspace(low, high, count)]
+        else:
+            params[path] = (low, high)
+    return params
+
+
+def _print(table: Any, params: list[str]) -> None:
+    from iaas_sim.analysis.plots import format_money
+
+    grouped = table.groupby("point", sort=True)
+    summary = grouped[params].first()
+    for metric in ("total_revenue", "npv", "peak_funding"):
+        summary[metric] = grouped[metric].mean()
+    summary["pays back"] = grouped["payback_month"].agg(lambda s: s.notna().mean())
+    reps = int(grouped.size().max())
+    t = Table(title=f"{len(summary):,} points x {reps} replications (means over replications)")
+    for name in ("point", *params, "revenue", "NPV", "peak funding", "pays back"):
+        t.add_column(name, justify="right", no_wrap=True)
+    for point, row in summary.head(SHOWN).iterrows():
+        t.add_row(
+            str(point),
+            *(f"{row[p]:.6g}" for p in params),
+            format_money(row["total_revenue"]),
+            format_money(row["npv"]),
+            format_money(row["peak_funding"]),
+            f"{row['pays back']:.0%}",
+        )
+    out.print(t)
+    if len(summary) > SHOWN:
+        sys.stdout.write(f"({len(summary) - SHOWN:,} more points in sweep.csv)\n")

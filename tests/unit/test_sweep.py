@@ -1,0 +1,145 @@
+"""Sweeps: designs, the resumable Parquet dataset, and a sweep killed half-way then
+re-run, which completes with every row exactly once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import iaas_sim as sim
+from iaas_sim.experiments.sweep import design_points
+from tests.conftest import ROOT, tiny
+from tests.unit.test_cli import iaas_sim
+
+SWEEP = [  # price x partner discount, 6 x 4 points x 20 replications
+    "sweep",
+    str(ROOT / "scenarios/minimal.toml"),
+    "--set",
+    "run.months=12",
+    "--set",
+    'channels.partners.types=[{ name = "resellers", initial_partners = 5, '
+    "customers_per_active_partner_per_month = 5 }]",
+    "--set",
+    "segments[0].channel_mix={ web = 0.5, partners = 0.5 }",
+    "--param",
+    "pricing.vm_hour_price=0.03:0.08:6",
+    "--param",
+    "channels.partners.types.resellers.discounts.registered.start=[0.0, 0.05, 0.10, 0.15]",
+    "-n",
+    "20",
+    "--jobs",
+    "2",
+]
+
+
+def test_lhs_and_sobol_spread_points_over_the_ranges() -> None:
+    for method in ("lhs", "sobol"):
+        points = design_points({"a": (0.0, 1.0), "b": (10.0, 20.0)}, method, 64, seed=1)
+        a = np.array([p["a"] for p in points])
+        b = np.array([p["b"] for p in points])
+        assert len(points) == 64
+        assert a.min() >= 0.0
+        assert a.max() <= 1.0
+        assert b.min() >= 10.0
+        assert b.max() <= 20.0
+        # Space-filling: every eighth of each range holds points (8 of 8 for a hypercube).
+        assert len(np.unique(np.floor(a * 8))) == 8
+        assert len(np.unique(np.floor((b - 10) / 10 * 8))) == 8
+    with pytest.raises(ValueError, match="low < high"):
+        design_points({"a": (1.0, 0.0)}, "lhs", 4, seed=1)
+    with pytest.raises(ValueError, match="number of points"):
+        design_points({"a": (0.0, 1.0)}, "sobol", None, seed=1)
+
+
+def test_an_lhs_sweep_rounds_whole_number_keys() -> None:
+    table = sim.sweep(
+        tiny(),
+        {"capacity.initial_servers": (50, 150), "pricing.vm_hour_price": (0.02, 0.05)},
+        method="lhs",
+        n_points=5,
+        n_jobs=1,
+    )
+    assert len(table) == 5
+    assert all(float(v).is_integer() for v in table["capacity.initial_servers"])
+
+
+def test_a_swept_uncertain_input_is_pinned_at_each_point() -> None:
+    sc = tiny(uncertain={"pricing.vm_hour_price": {"dist": "uniform", "low": 0.01, "high": 0.09}})
+    table = sim.sweep(sc, {"pricing.vm_hour_price": [0.02, 0.04]}, n_replications=2, n_jobs=1)
+    assert list(table["pricing.vm_hour_price"]) == [0.02, 0.02, 0.04, 0.04]
+
+
+def test_a_sweep_killed_half_way_resumes_with_no_row_missing_or_twice(tmp_path: Path) -> None:
+    """6 prices x 4 partner discounts x 20 replications: killed (SIGKILL, workers too)
+    after a few batches are written, then run again: 480 rows, each (point, replication)
+    once, the same table as a sweep never interrupted."""
+    out = tmp_path / "sweep"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "iaas_sim.cli", *SWEEP, "--out", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and len(list((out / "data").glob("part-*.parquet"))) < 5:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)  # the command and its worker processes
+    proc.wait()
+    written = len(list((out / "data").glob("part-*.parquet")))
+    assert 5 <= written < 24, "the sweep was not interrupted half-way"
+    assert not (out / "sweep.csv").exists()
+
+    again = iaas_sim(*SWEEP, "--out", str(out))
+    assert again.returncode == 0, again.stderr
+    resumed = pd.read_parquet(out / "data").sort_values(["point", "replication"])
+    assert len(resumed) == 480
+    assert not resumed.duplicated(["point", "replication"]).any()
+
+    whole = iaas_sim(*SWEEP, "--out", str(tmp_path / "whole"))
+    assert whole.returncode == 0, whole.stderr
+    reference = pd.read_parquet(tmp_path / "whole/data").sort_values(["point", "replication"])
+    pd.testing.assert_frame_equal(resumed.reset_index(drop=True), reference.reset_index(drop=True))
+    csv = pd.read_csv(out / "sweep.csv")
+    assert len(csv) == 480
+
+
+def test_another_sweep_in_the_same_folder_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "s"
+    base = ["sweep", str(ROOT / "scenarios/minimal.toml"), "--set", "run.months=6", "--jobs", "1"]
+    first = iaas_sim(*base, "--param", "pricing.vm_hour_price=0.03:0.05:2", "--out", str(out))
+    assert first.returncode == 0, first.stderr
+    other = iaas_sim(*base, "--param", "pricing.vm_hour_price=0.03:0.06:2", "--out", str(out))
+    assert other.returncode == 2
+    assert "--out: " in other.stderr
+    assert "holds another sweep" in other.stderr
+
+
+@pytest.mark.parametrize(
+    ("param", "message"),
+    [
+        ("pricing.vm_hour_price=0.08:0.03:6", "LOW must be below HIGH"),
+        ("pricing.vm_hour_price=0.03:0.03:6", "LOW must be below HIGH"),
+        ("pricing.vm_hour_price=0.03:0.08:0", "COUNT >= 1"),
+        ("pricing.vm_hour_price=cheap", "write LOW:HIGH:COUNT"),
+        ("pricing.vm_hour_price", "must be written PATH=SPEC"),
+        ("pricing.vm_hour_prise=0.03:0.08:2", "did you mean 'vm_hour_price'"),
+        ("pricing.vm_hour_price=[0.03, -1]", "must be > 0.0"),
+    ],
+)
+def test_bad_sweep_parameters_exit_2(tmp_path: Path, param: str, message: str) -> None:
+    out = tmp_path / "never"
+    proc = iaas_sim(
+        "sweep", str(ROOT / "scenarios/minimal.toml"), "--param", param, "--out", str(out)
+    )
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not out.exists()
