@@ -93,10 +93,13 @@ def run_tasks(
     n_jobs: int | None,
     progress: Progress | None = None,
     on_outcome: Callable[[int, Outcome], None] | None = None,
+    scheduler: Any = None,
 ) -> list[Outcome]:
-    """Run tasks in ``n_jobs`` local processes (in this one when 1); outcomes in the order
-    of the tasks, whatever order they finish in. ``on_outcome(k, outcome)`` is called in
-    this process as task ``k`` finishes (to write it at once), then ``progress``."""
+    """Run tasks in ``n_jobs`` local processes (in this one when 1), or on a Dask cluster
+    when ``scheduler`` is given (an address, a ``distributed.Client``, or ``"local:N"`` for a
+    LocalCluster of N workers); outcomes in the order of the tasks, whatever order they
+    finish in. ``on_outcome(k, outcome)`` is called in this process as task ``k`` finishes
+    (to write it at once), then ``progress``."""
     jobs = resolve_jobs(n_jobs)
     results: dict[int, Outcome] = {}
 
@@ -107,7 +110,11 @@ def run_tasks(
         if progress is not None:
             progress(len(tasks[k].seeds))
 
-    if jobs == 1 or len(tasks) <= 1:
+    if scheduler is not None:
+        from iaas_sim.experiments.dask_executor import run_on_dask
+
+        run_on_dask(tasks, scheduler, finished)
+    elif jobs == 1 or len(tasks) <= 1:
         for k, task in enumerate(tasks):
             finished(k, run_task(task))
     else:

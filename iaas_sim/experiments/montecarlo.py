@@ -106,11 +106,13 @@ def monte_carlo(
     columns: tuple[str, ...] = DEFAULT_COLUMNS,
     goals: Sequence[str | Goal] = (),
     progress: Progress | None = None,
+    scheduler: Any = None,
 ) -> MonteCarloResult:
     """Run ``n_replications`` of ``scenario`` (seed defaults to ``run.seed``) on ``n_jobs``
     local processes (default: every core), and the probability of each goal (see
     ``experiments/goals.py``). Same seed, same result, whatever ``n_jobs``.
-    ``progress(n)`` is called as replications finish."""
+    ``progress(n)`` is called as replications finish. ``scheduler``: run on a Dask
+    cluster instead (an address, a ``distributed.Client`` or ``"local:N"``)."""
     sc = load_scenario(scenario)
     if n_replications < 1:
         raise ValueError(f"n_replications must be at least 1, got {n_replications}")
@@ -135,7 +137,7 @@ def monte_carlo(
         )
         for b in batches
     ]
-    outcomes = run_tasks(tasks, n_jobs, progress)
+    outcomes = run_tasks(tasks, n_jobs, progress, scheduler=scheduler)
     rows = [row for o in outcomes for row in o.rows]
     series = [s for o in outcomes for s in o.series]
     months = pd.period_range(sc.run.start, periods=sc.run.months, freq="M", name="month")

@@ -73,16 +73,22 @@ def sweep(
     n_points: int | None = None,
     out: str | Path | None = None,
     progress: Progress | None = None,
+    scheduler: Any = None,
 ) -> pd.DataFrame:
     """One row per point x replication: ``point``, ``replication``, the parameters (dotted
     paths as column names), any uncertain inputs drawn, and the flat metrics. Every point
     is validated before anything runs. With ``out``, each finished batch is written to
-    ``out/data/`` at once and a re-run of the same sweep resumes (see ``dataset.py``)."""
+    ``out/data/`` at once and a re-run of the same sweep resumes (see ``dataset.py``).
+    ``method="points"`` takes ``params={"points": [{path: value, ...}, ...]}``.
+    ``scheduler``: a Dask scheduler address or client (see ``executor.run_tasks``)."""
     sc = load_scenario(scenario)
     if n_replications < 1:
         raise ValueError(f"n_replications must be at least 1, got {n_replications}")
     root = sc.run.seed if seed is None else seed
-    points = _whole_numbers(sc, design_points(params, method, n_points, root))
+    if method == "points":  # an explicit list of points (sensitivity, goal seeking)
+        points = _whole_numbers(sc, [dict(p) for p in params["points"]])
+    else:
+        points = _whole_numbers(sc, design_points(params, method, n_points, root))
     scenarios = [pin_inputs(sc, point) for point in points]  # ScenarioError before running
     seeds = replication_seeds(root, n_replications)
     batches = split_batches(n_replications, -(-n_replications // BATCH))
@@ -93,8 +99,8 @@ def sweep(
             task = Task(point_sc, [seeds[r] for r in reps], (), labels)
             named.append((f"part-{k:05d}-{b:04d}", task))
     if out is None:
-        rows = [row for o in run_tasks([t for _, t in named], n_jobs, progress) for row in o.rows]
-        return pd.DataFrame(rows)
+        outcomes = run_tasks([t for _, t in named], n_jobs, progress, scheduler=scheduler)
+        return pd.DataFrame([row for o in outcomes for row in o.rows])
     dataset = SweepDataset(
         Path(out),
         {
@@ -116,6 +122,7 @@ def sweep(
         n_jobs,
         progress,
         on_outcome=lambda k, outcome: dataset.write(todo[k][0], outcome.rows),
+        scheduler=scheduler,
     )
     table = dataset.read([name for name, _ in named])
     from iaas_sim.engine.result import atomic_write
