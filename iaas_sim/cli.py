@@ -21,6 +21,7 @@ from iaas_sim.cli_common import (
 )
 from iaas_sim.cli_mc import mc
 from iaas_sim.cli_pooling import pooling
+from iaas_sim.cli_sensitivity import sensitivity, solve
 from iaas_sim.cli_sweep import sweep
 from iaas_sim.scenario import ScenarioError, load_scenario
 
@@ -34,6 +35,8 @@ app = typer.Typer(
 app.command()(pooling)
 app.command()(mc)
 app.command()(sweep)
+app.command()(sensitivity)
+app.command()(solve)
 
 
 @app.command()

@@ -68,3 +68,13 @@ def warn(path: Path, scenario: Scenario) -> None:
 def print_problems(exc: ScenarioError) -> None:
     """One plain line per problem on stderr (never wrapped: scripts and CI read them)."""
     sys.stderr.write(str(exc) + "\n")
+
+
+def scheduler_of(address: str | None, local: int | None) -> str | None:
+    """The Dask scheduler for ``--scheduler ADDRESS`` or ``--dask-local N`` (None: local
+    processes)."""
+    if address is not None and local is not None:
+        fail(ScenarioError([Problem("--scheduler", "give --scheduler or --dask-local, not both")]))
+    if local is not None:
+        return f"local:{local}"
+    return address

@@ -10,7 +10,14 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from iaas_sim.cli_common import check_out_dir, fail, out, parse_assignments, warn
+from iaas_sim.cli_common import (
+    check_out_dir,
+    fail,
+    out,
+    parse_assignments,
+    scheduler_of,
+    warn,
+)
 from iaas_sim.scenario import Problem, ScenarioError, load_scenario
 
 SUMMARY = ("total_revenue", "npv", "peak_funding", "mean_utilisation", "pooling_gain")
@@ -30,6 +37,12 @@ def mc(
             help="A goal whose probability to estimate, e.g. 'npv >= 0', "
             "'payback_month <= 2020-12', 'cumulative_cash >= 0 at 2020-12'; repeatable."
         ),
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Run on the Dask cluster at this scheduler address.")
+    ] = None,
+    dask_local: Annotated[
+        int | None, typer.Option(help="Run on a local Dask cluster of N workers.", min=1)
     ] = None,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Output folder (default: results/mc-<file name>).")
@@ -54,11 +67,18 @@ def mc(
         fail(exc)
     target = out_dir if out_dir is not None else Path("results") / f"mc-{file.stem}"
     check_out_dir(target)
+    where = scheduler_of(scheduler, dask_local)
     warn(file, scenario)
     try:
         with ProgressDisplay(n, f"{scenario.name}: replications") as shown:
             result = monte_carlo(
-                scenario, n, seed=seed, n_jobs=jobs, goals=goals, progress=shown.advance
+                scenario,
+                n,
+                seed=seed,
+                n_jobs=jobs,
+                goals=goals,
+                progress=shown.advance,
+                scheduler=where,
             )
     except ValueError as exc:  # a goal on a name the results do not have
         fail(ScenarioError([Problem("--goal", str(exc))]))

@@ -11,7 +11,14 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from iaas_sim.cli_common import check_out_dir, fail, out, parse_assignments, warn
+from iaas_sim.cli_common import (
+    check_out_dir,
+    fail,
+    out,
+    parse_assignments,
+    scheduler_of,
+    warn,
+)
 from iaas_sim.scenario import Problem, ScenarioError, load_scenario
 
 SHOWN = 30
@@ -36,6 +43,12 @@ def sweep(
     jobs: Annotated[
         int | None,
         typer.Option("--jobs", "-j", help="Worker processes (default: every core).", min=1),
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Run on the Dask cluster at this scheduler address.")
+    ] = None,
+    dask_local: Annotated[
+        int | None, typer.Option(help="Run on a local Dask cluster of N workers.", min=1)
     ] = None,
     out_dir: Annotated[
         Path | None,
@@ -63,6 +76,7 @@ def sweep(
         fail(exc)
     target = out_dir if out_dir is not None else Path("results") / f"sweep-{file.stem}"
     check_out_dir(target)
+    where = scheduler_of(scheduler, dask_local)
     warn(file, scenario)
     try:
         with ProgressDisplay(total, f"{scenario.name}: sweep replications") as shown:
@@ -76,6 +90,7 @@ def sweep(
                 n_points=points,
                 out=target,
                 progress=shown.advance,
+                scheduler=where,
             )
     except ValueError as exc:  # another sweep in the folder
         fail(ScenarioError([Problem("--out", str(exc))]))

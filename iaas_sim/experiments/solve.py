@@ -1,0 +1,129 @@
+"""Goal seeking: the value of one input at which a quantile of a metric, over the same
+replications (common random numbers), meets a target; by ``scipy.optimize.brentq``.
+
+    solve(sc, vary="pricing.vm_hour_price", target="npv >= 0", between=(0.03, 0.10))
+
+finds the price where the median NPV crosses 0. The metric's quantile is assumed to cross
+the target once between the two ends (the ends must lie on either side of it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import brentq
+
+from iaas_sim.experiments.executor import Progress
+from iaas_sim.experiments.goals import parse_goal
+from iaas_sim.experiments.sweep import sweep
+from iaas_sim.scenario import Scenario, load_scenario
+
+NEVER = 1e6
+"""Stand-in month index for a month metric that never happens (no payback)."""
+
+
+@dataclass(frozen=True)
+class Solution:
+    """The input value found, and every evaluation made on the way."""
+
+    vary: str
+    value: float
+    target: str
+    quantile: float
+    achieved: float
+    """The metric's quantile at ``value`` (a month index from the run's start for month
+    metrics)."""
+    meets_above: bool
+    """Whether values above ``value`` meet the target (else those below)."""
+    evaluations: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """``value``, ``quantile`` (of the metric) per evaluation, in order."""
+
+
+def solve(
+    scenario: Scenario | str | Path | dict[str, Any],
+    vary: str,
+    target: str,
+    between: tuple[float, float],
+    quantile: float = 0.5,
+    n_replications: int = 20,
+    seed: int | None = None,
+    n_jobs: int | None = None,
+    xtol: float | None = None,
+    progress: Progress | None = None,
+    scheduler: Any = None,
+) -> Solution:
+    """The value of ``vary`` in ``between`` at which the ``quantile`` of the target's metric
+    over ``n_replications`` equals the target's threshold."""
+    goal = parse_goal(target)
+    if goal.monthly:
+        raise ValueError(f"target {target!r}: give a metric, not a monthly column")
+    if not 0.0 < quantile < 1.0:
+        raise ValueError(f"quantile must be between 0 and 1, got {quantile}")
+    low, high = float(between[0]), float(between[1])
+    if not low < high:
+        raise ValueError(f"between: low must be below high, got {between!r}")
+    sc = load_scenario(scenario)
+    start = pd.Period(sc.run.start, freq="M")
+    months = isinstance(goal.value, str)
+    threshold = _month_index(goal.value, start) if months else float(goal.value)
+    seen: list[tuple[float, float]] = []
+    cache: dict[float, float] = {}
+
+    def level(x: float) -> float:
+        if x in cache:  # brentq evaluates the ends again
+            return cache[x] - threshold
+        table = sweep(
+            sc,
+            {"points": [{vary: x}]},
+            n_replications=n_replications,
+            seed=seed,
+            n_jobs=n_jobs,
+            method="points",
+            progress=progress,
+            scheduler=scheduler,
+        )
+        if goal.name not in table.columns:
+            raise ValueError(f"target {target!r}: no metric named {goal.name!r}")
+        if months:
+            values = np.array([_month_index(v, start) for v in table[goal.name]])
+        else:
+            values = pd.to_numeric(table[goal.name], errors="coerce").to_numpy(dtype=float)
+        q = float(np.nanquantile(values, quantile))
+        seen.append((x, q))
+        cache[x] = q
+        return q - threshold
+
+    f_low, f_high = level(low), level(high)
+    if f_low == 0.0 or f_high == 0.0:
+        root = low if f_low == 0.0 else high
+    elif np.sign(f_low) == np.sign(f_high):
+        raise ValueError(
+            f"the target is not crossed between {low:g} and {high:g}: the {quantile:.0%} "
+            f"quantile of {goal.name} is {seen[0][1]:g} at {low:g} and {seen[1][1]:g} at "
+            f"{high:g} (target {goal.value})"
+        )
+    else:
+        root = float(brentq(level, low, high, xtol=xtol or 1e-4 * (high - low), maxiter=60))
+    achieved = level(root) + threshold
+    rising = f_high > f_low
+    meets_above = rising == (goal.op in (">=", ">"))
+    return Solution(
+        vary,
+        root,
+        target,
+        quantile,
+        achieved,
+        meets_above,
+        pd.DataFrame(seen, columns=["value", "quantile"]),
+    )
+
+
+def _month_index(value: Any, start: pd.Period) -> float:
+    """A month ``YYYY-MM`` as months since the run's start; a missing month (never) far in
+    the future."""
+    if isinstance(value, str):
+        return float((pd.Period(value, freq="M") - start).n)
+    return NEVER
