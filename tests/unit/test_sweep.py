@@ -143,3 +143,77 @@ def test_bad_sweep_parameters_exit_2(tmp_path: Path, param: str, message: str) -
     assert message in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not out.exists()
+
+
+def test_sensitivity_command_writes_the_tornado(tmp_path: Path) -> None:
+    out = tmp_path / "sens"
+    proc = iaas_sim(
+        "sensitivity",
+        str(ROOT / "scenarios/minimal.toml"),
+        "--set",
+        "run.months=12",
+        "--param",
+        "pricing.vm_hour_price=0.03:0.08",
+        "--param",
+        "costs.marketing_per_month=0:20000",
+        "--metric",
+        "total_revenue",
+        "--jobs",
+        "1",
+        "--out",
+        str(out),
+    )
+    assert proc.returncode == 0, proc.stderr
+    table = pd.read_csv(out / "sensitivity.csv")
+    assert list(table["param"]) == ["pricing.vm_hour_price", "costs.marketing_per_month"]
+    assert table["swing"].iloc[1] == 0.0
+
+
+def test_solve_command_prints_the_value(tmp_path: Path) -> None:
+    proc = iaas_sim(
+        "solve",
+        str(ROOT / "scenarios/minimal.toml"),
+        "--set",
+        "run.months=24",
+        "--vary",
+        "pricing.vm_hour_price",
+        "--target",
+        "total_revenue >= 150000",
+        "--between",
+        "0.02:0.5",
+        "-n",
+        "2",
+        "--jobs",
+        "1",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("pricing.vm_hour_price = ")
+    assert "values at or above it meet 'total_revenue >= 150000'" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--target", "npv >= 0", "--between", "0.5:0.02"], "LOW must be below HIGH"),
+        (["--target", "npv => 0", "--between", "0.02:0.5"], "--target: cannot read goal"),
+        (["--target", "npv >= 1e15", "--between", "0.02:0.05"], "not crossed between"),
+        (["--target", "npv >= 0", "--between", "-1:0.05"], "must be > 0.0"),
+    ],
+)
+def test_bad_solve_input_exits_2(args: list[str], message: str) -> None:
+    proc = iaas_sim(
+        "solve",
+        str(ROOT / "scenarios/minimal.toml"),
+        "--set",
+        "run.months=6",
+        "--vary",
+        "pricing.vm_hour_price",
+        "-n",
+        "1",
+        "--jobs",
+        "1",
+        *args,
+    )
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr
