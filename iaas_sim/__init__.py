@@ -22,6 +22,8 @@ if TYPE_CHECKING:
         PoolingCurve,
         monte_carlo,
         pooling_curve,
+        sensitivity,
+        solve,
         sweep,
     )
     from iaas_sim.scenario import Scenario, ScenarioError, load_scenario
@@ -35,6 +37,8 @@ _WHERE = {
     "monte_carlo": "iaas_sim.experiments",
     "pooling_curve": "iaas_sim.experiments",
     "sweep": "iaas_sim.experiments",
+    "sensitivity": "iaas_sim.experiments",
+    "solve": "iaas_sim.experiments",
     "Scenario": "iaas_sim.scenario",
     "ScenarioError": "iaas_sim.scenario",
     "load_scenario": "iaas_sim.scenario",
@@ -51,7 +55,9 @@ __all__ = [
     "load_scenario",
     "monte_carlo",
     "pooling_curve",
+    "sensitivity",
     "simulate",
+    "solve",
     "sweep",
 ]
 

@@ -114,7 +114,13 @@ def solve(
     file: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
     vary: Annotated[str, typer.Option(help="Dotted path of the input to find.")],
     target: Annotated[str, typer.Option(help="E.g. 'npv >= 0' or 'payback_month <= 2020-12'.")],
-    between: Annotated[str, typer.Option(help="LOW:HIGH, the range to search.")],
+    between: Annotated[
+        str | None,
+        typer.Option(
+            help="LOW:HIGH, the range to search (default: the input's uncertain range, else "
+            "a quarter to four times its value)."
+        ),
+    ] = None,
     quantile: Annotated[float, typer.Option(help="Quantile of the metric (0.5: median).")] = 0.5,
     n: Annotated[
         int, typer.Option("-n", "--replications", help="Replications per evaluation.", min=1)
@@ -135,7 +141,12 @@ def solve(
         scenario = load_scenario(file)
         if set_:
             scenario = scenario.override(parse_assignments(set_))
-        low, high = parse_params([f"{vary}={between}"], "lhs")[vary]
+        from iaas_sim.experiments.solve import default_bracket
+
+        if between is None:
+            low, high = _check(lambda: default_bracket(scenario, vary), "--between")
+        else:
+            low, high = parse_params([f"{vary}={between}"], "lhs")[vary]
         scenario.override({vary: low})
         scenario.override({vary: high})
         _check(lambda: parse_goal(target), "--target")
@@ -151,7 +162,7 @@ def solve(
     side = "at or above" if found.meets_above else "at or below"
     sys.stdout.write(
         f"{vary} = {found.value:.6g}: the {quantile:.0%} quantile of the metric is "
-        f"{found.achieved:.6g} there; values {side} it meet '{target}' "
+        f"{found.achieved_label} there; values {side} it meet '{target}' "
         f"({len(found.evaluations)} evaluations of {n} replications)\n"
     )
 

@@ -38,6 +38,8 @@ class Solution:
     metrics)."""
     meets_above: bool
     """Whether values above ``value`` meet the target (else those below)."""
+    achieved_label: str = ""
+    """``achieved`` as text: a month ``YYYY-MM`` (or ``never``) for month metrics."""
     evaluations: pd.DataFrame = field(default_factory=pd.DataFrame)
     """``value``, ``quantile`` (of the metric) per evaluation, in order."""
 
@@ -46,7 +48,7 @@ def solve(
     scenario: Scenario | str | Path | dict[str, Any],
     vary: str,
     target: str,
-    between: tuple[float, float],
+    between: tuple[float, float] | None = None,
     quantile: float = 0.5,
     n_replications: int = 20,
     seed: int | None = None,
@@ -56,16 +58,17 @@ def solve(
     scheduler: Any = None,
 ) -> Solution:
     """The value of ``vary`` in ``between`` at which the ``quantile`` of the target's metric
-    over ``n_replications`` equals the target's threshold."""
+    over ``n_replications`` equals the target's threshold. Without ``between``: an uncertain
+    input's range, else a quarter to four times the scenario's value."""
     goal = parse_goal(target)
     if goal.monthly:
         raise ValueError(f"target {target!r}: give a metric, not a monthly column")
     if not 0.0 < quantile < 1.0:
         raise ValueError(f"quantile must be between 0 and 1, got {quantile}")
-    low, high = float(between[0]), float(between[1])
+    sc = load_scenario(scenario)
+    low, high = default_bracket(sc, vary) if between is None else map(float, between)
     if not low < high:
         raise ValueError(f"between: low must be below high, got {between!r}")
-    sc = load_scenario(scenario)
     start = pd.Period(sc.run.start, freq="M")
     months = isinstance(goal.value, str)
     threshold = _month_index(goal.value, start) if months else float(goal.value)
@@ -110,6 +113,12 @@ def solve(
     achieved = level(root) + threshold
     rising = f_high > f_low
     meets_above = rising == (goal.op in (">=", ">"))
+    if not months:
+        label = f"{achieved:.6g}"
+    elif achieved >= NEVER:
+        label = "never"
+    else:
+        label = str(start + int(np.floor(achieved)))
     return Solution(
         vary,
         root,
@@ -117,8 +126,24 @@ def solve(
         quantile,
         achieved,
         meets_above,
+        label,
         pd.DataFrame(seen, columns=["value", "quantile"]),
     )
+
+
+def default_bracket(sc: Scenario, vary: str) -> tuple[float, float]:
+    """Where to search when no range is given: an uncertain input's range, else a quarter
+    to four times the scenario's (positive) value."""
+    from iaas_sim.scenario.load import scenario_to_dict
+    from iaas_sim.scenario.overrides import get_path
+
+    if vary in sc.uncertain:
+        ends = sc.uncertain[vary].extremes()
+        return float(min(ends)), float(max(ends))
+    value = get_path(scenario_to_dict(sc), vary)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ValueError(f"{vary}: give the range to search (its value is {value!r})")
+    return value / 4.0, value * 4.0
 
 
 def _month_index(value: Any, start: pd.Period) -> float:

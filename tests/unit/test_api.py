@@ -25,6 +25,9 @@ def test_public_names() -> None:
         "load_result",
         "monte_carlo",
         "sweep",
+        "sensitivity",
+        "solve",
+        "pooling_curve",
         "__version__",
     ]:
         assert hasattr(sim, name), name

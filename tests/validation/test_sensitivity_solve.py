@@ -105,3 +105,17 @@ def test_dask_and_local_executors_give_identical_tables() -> None:
         sim.sweep(sc, grid, n_replications=3, seed=2, n_jobs=1),
         sim.sweep(sc, grid, n_replications=3, seed=2, scheduler="local:2"),
     )
+
+
+def test_solve_searches_a_default_range_and_reports_months() -> None:
+    sc = tiny(**GROWING)
+    found = sim.solve(sc, "pricing.vm_hour_price", "total_revenue >= 2e5", n_replications=1)
+    assert 0.05 / 4 <= found.value <= 0.05 * 4
+    months = sim.solve(
+        sc,
+        "pricing.vm_hour_price",
+        "payback_month <= 2024-12",
+        between=(0.01, 5.0),
+        n_replications=1,
+    )
+    assert months.achieved_label == "never" or months.achieved_label.startswith("2024-")
