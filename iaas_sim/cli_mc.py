@@ -82,6 +82,9 @@ def mc(
             )
     except ValueError as exc:  # a goal on a name the results do not have
         fail(ScenarioError([Problem("--goal", str(exc))]))
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted: nothing written\n")
+        raise typer.Exit(130) from None
     written = result.save(target)
     _print(result)
     sys.stdout.write("wrote " + ", ".join(str(p) for p in written) + "\n")

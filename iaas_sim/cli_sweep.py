@@ -94,6 +94,13 @@ def sweep(
             )
     except ValueError as exc:  # another sweep in the folder
         fail(ScenarioError([Problem("--out", str(exc))]))
+    except KeyboardInterrupt:
+        done = len(list((target / "data").glob("part-*.parquet")))
+        sys.stderr.write(
+            f"interrupted: {done} finished batch(es) kept in {target / 'data'}; run the same "
+            "command again to resume\n"
+        )
+        raise typer.Exit(130) from None
     _print(table, list(params))
     sys.stdout.write(f"wrote {target / 'data'}/ ({len(table):,} rows), {target / 'sweep.csv'}\n")
 

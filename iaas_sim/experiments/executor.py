@@ -120,8 +120,15 @@ def run_tasks(
     else:
         with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
             futures = {pool.submit(run_task, task): k for k, task in enumerate(tasks)}
-            for future in as_completed(futures):
-                finished(futures[future], future.result())
+            try:
+                for future in as_completed(futures):
+                    finished(futures[future], future.result())
+            except BaseException:  # Ctrl-C, a failed task: stop the workers now
+                processes = list(getattr(pool, "_processes", {}).values())
+                pool.shutdown(wait=False, cancel_futures=True)
+                for process in processes:  # or they would run what was queued to them
+                    process.terminate()
+                raise
     return [results[k] for k in range(len(tasks))]
 
 
