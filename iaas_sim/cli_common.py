@@ -77,4 +77,12 @@ def scheduler_of(address: str | None, local: int | None) -> str | None:
         fail(ScenarioError([Problem("--scheduler", "give --scheduler or --dask-local, not both")]))
     if local is not None:
         return f"local:{local}"
+    if address is not None and address.startswith("local:"):
+        count = address.split(":", 1)[1]
+        if not count.isdigit() or int(count) < 1:
+            fail(
+                ScenarioError(
+                    [Problem("--scheduler", "local:N needs N >= 1 workers", address, True)]
+                )
+            )
     return address

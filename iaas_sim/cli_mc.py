@@ -80,8 +80,8 @@ def mc(
                 progress=shown.advance,
                 scheduler=where,
             )
-    except ValueError as exc:  # a goal on a name the results do not have
-        fail(ScenarioError([Problem("--goal", str(exc))]))
+    except ValueError as exc:  # a goal naming nothing, an unreachable scheduler...
+        fail(ScenarioError([Problem(getattr(exc, "option", ""), str(exc))]))
     except KeyboardInterrupt:
         sys.stderr.write("interrupted: nothing written\n")
         raise typer.Exit(130) from None

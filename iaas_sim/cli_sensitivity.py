@@ -73,8 +73,8 @@ def sensitivity(
             raise ScenarioError([Problem("--method", "must be oat, sobol or morris", method, True)])
         # Every end of every range checked before anything runs.
         for path, (low, high) in params.items():
-            scenario.override({path: low})
-            scenario.override({path: high})
+            scenario.override({path: _rounded(scenario, path, low)})
+            scenario.override({path: _rounded(scenario, path, high)})
     except ScenarioError as exc:
         fail(exc)
     where = scheduler_of(scheduler, dask_local)
@@ -98,7 +98,7 @@ def sensitivity(
                 scheduler=where,
             )
     except ValueError as exc:
-        fail(ScenarioError([Problem("--metric", str(exc))]))
+        fail(ScenarioError([Problem(getattr(exc, "option", ""), str(exc))]))
     target.mkdir(parents=True, exist_ok=True)
     written = atomic_write(target / "sensitivity.csv", lambda p: table.to_csv(p, index=False))
     t = Table(title=f"Sensitivity ({method}, {n} replication(s) per point)")
@@ -147,8 +147,8 @@ def solve(
             low, high = _check(lambda: default_bracket(scenario, vary), "--between")
         else:
             low, high = parse_params([f"{vary}={between}"], "lhs")[vary]
-        scenario.override({vary: low})
-        scenario.override({vary: high})
+        scenario.override({vary: _rounded(scenario, vary, low)})
+        scenario.override({vary: _rounded(scenario, vary, high)})
         _check(lambda: parse_goal(target), "--target")
         if not 0.0 < quantile < 1.0:
             raise ScenarioError([Problem("--quantile", "must be between 0 and 1", quantile, True)])
@@ -158,7 +158,7 @@ def solve(
     try:
         found = run(scenario, vary, target, (low, high), quantile, n, seed, jobs, scheduler=where)
     except ValueError as exc:
-        fail(ScenarioError([Problem("--target", str(exc))]))
+        fail(ScenarioError([Problem(getattr(exc, "option", ""), str(exc))]))
     side = "at or above" if found.meets_above else "at or below"
     sys.stdout.write(
         f"{vary} = {found.value:.6g}: the {quantile:.0%} quantile of the metric is "
@@ -171,4 +171,17 @@ def _check(make: Any, option: str) -> Any:
     try:
         return make()
     except ValueError as exc:
-        raise ScenarioError([Problem(option, str(exc))]) from None
+        raise ScenarioError([Problem(getattr(exc, "option", option), str(exc))]) from None
+
+
+def _rounded(scenario: Any, path: str, value: float) -> float:
+    """``value`` rounded when the key holds a whole number (its checks want one)."""
+    from iaas_sim.scenario.load import scenario_to_dict
+    from iaas_sim.scenario.overrides import get_path
+
+    try:
+        current = get_path(scenario_to_dict(scenario), path)
+    except (KeyError, ValueError):
+        return value  # the override check names the bad path
+    whole = isinstance(current, int) and not isinstance(current, bool)
+    return round(value) if whole else value

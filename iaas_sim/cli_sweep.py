@@ -92,8 +92,8 @@ def sweep(
                 progress=shown.advance,
                 scheduler=where,
             )
-    except ValueError as exc:  # another sweep in the folder
-        fail(ScenarioError([Problem("--out", str(exc))]))
+    except ValueError as exc:  # another sweep in the folder, an unreachable scheduler...
+        fail(ScenarioError([Problem(getattr(exc, "option", ""), str(exc))]))
     except KeyboardInterrupt:
         done = len(list((target / "data").glob("part-*.parquet")))
         sys.stderr.write(
@@ -191,7 +191,7 @@ def _print(table: Any, params: list[str]) -> None:
     for point, row in summary.head(SHOWN).iterrows():
         t.add_row(
             str(point),
-            *(f"{row[p]:.6g}" for p in params),
+            *(f"{row[p]:.6g}" if isinstance(row[p], int | float) else str(row[p]) for p in params),
             format_money(row["total_revenue"]),
             format_money(row["npv"]),
             format_money(row["peak_funding"]),

@@ -88,8 +88,12 @@ def compute_iman_conover(
         return draws
     scores = ndtri(np.arange(1, n + 1) / (n + 1))
     s = np.column_stack([rng.permutation(scores) for _ in range(k)])
-    e = np.corrcoef(s, rowvar=False)
-    t = s @ np.linalg.inv(np.linalg.cholesky(e)).T @ np.linalg.cholesky(target).T
+    try:  # take out the scores' chance correlations first
+        e = np.corrcoef(s, rowvar=False)
+        s = s @ np.linalg.inv(np.linalg.cholesky(e)).T
+    except np.linalg.LinAlgError:  # too few replications for that: skip it
+        pass
+    t = s @ np.linalg.cholesky(target).T
     out = np.empty_like(draws)
     for j in range(k):
         ranks = np.argsort(np.argsort(t[:, j], kind="stable"), kind="stable")

@@ -78,5 +78,12 @@ def connect(scheduler: Any) -> tuple[Any, Callable[[], None]]:
             cluster.close()
 
         return client, close
-    client = Client(scheduler, timeout="30s")
+    try:
+        client = Client(scheduler, timeout="30s")
+    except (OSError, TimeoutError) as exc:
+        from iaas_sim.experiments.executor import OptionError
+
+        raise OptionError(
+            "--scheduler", f"cannot reach the Dask scheduler at {scheduler} ({exc})"
+        ) from None
     return client, client.close

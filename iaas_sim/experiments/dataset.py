@@ -11,6 +11,8 @@ from typing import Any
 
 import pandas as pd
 
+from iaas_sim.experiments.executor import OptionError
+
 MANIFEST = "manifest.json"
 DATA = "data"
 
@@ -33,20 +35,22 @@ class SweepDataset:
             try:
                 found = json.loads(manifest.read_text())
             except (OSError, json.JSONDecodeError) as exc:
-                raise ValueError(f"{manifest} cannot be read ({exc})") from None
+                raise OptionError("--out", f"{manifest} cannot be read ({exc})") from None
             if found.get("definition") != json.loads(json.dumps(self.definition)):
-                raise ValueError(
+                raise OptionError(
+                    "--out",
                     f"{self.folder} holds another sweep (its manifest.json differs): "
-                    "give another --out folder to start this one"
+                    "give another --out folder to start this one",
                 )
         elif self.folder.exists() and any(self.folder.iterdir()):
-            raise ValueError(f"{self.folder} is not empty and holds no sweep manifest")
-        self.data.mkdir(parents=True, exist_ok=True)
-        for stale in self.data.glob(".*.tmp"):  # a batch being written when interrupted
-            stale.unlink(missing_ok=True)
-        if not manifest.exists():
+            raise OptionError("--out", f"{self.folder} is not empty and holds no sweep manifest")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if not manifest.exists():  # first, so a folder with data always has its manifest
             text = json.dumps({"definition": self.definition}, indent=2)
             atomic_write(manifest, lambda p: Path(p).write_text(text))
+        self.data.mkdir(exist_ok=True)
+        for stale in self.data.glob(".*.tmp"):  # a batch being written when interrupted
+            stale.unlink(missing_ok=True)
 
     def part(self, name: str) -> Path:
         return self.data / f"{name}.parquet"

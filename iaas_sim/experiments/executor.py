@@ -17,6 +17,15 @@ import numpy as np
 from iaas_sim.engine.simulate import simulate
 from iaas_sim.scenario.model import Scenario
 
+
+class OptionError(ValueError):
+    """A bad experiment setting, tied to the command-line option that sets it."""
+
+    def __init__(self, option: str, message: str) -> None:
+        self.option = option
+        super().__init__(message)
+
+
 DEFAULT_COLUMNS: tuple[str, ...] = (
     "cumulative_cash",
     "cumulative_free_cash_flow",

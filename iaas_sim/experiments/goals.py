@@ -15,12 +15,14 @@ from __future__ import annotations
 import difflib
 import operator
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from iaas_sim.experiments.executor import OptionError
 
 _OPS: dict[str, Callable[[Any, Any], Any]] = {
     ">=": operator.ge,
@@ -66,18 +68,47 @@ def parse_goal(text: str) -> Goal:
     value: float | str = raw if re.fullmatch(r"\d{4}-\d{2}", raw) else float(raw)
     if m["when"] and isinstance(value, str):
         raise ValueError(f"goal {text!r}: a monthly column is compared with a number")
+    for month in (value if isinstance(value, str) else None, m["month"]):
+        if month is not None:
+            try:
+                pd.Period(month, freq="M")
+            except ValueError:
+                raise ValueError(f"goal {text!r}: {month} is not a month") from None
     return Goal(text.strip(), m["name"], m["op"], value, m["when"], m["month"])
 
 
-def check_goals(goals: Sequence[Goal], metrics: Sequence[str], monthly: Sequence[str]) -> None:
-    """``ValueError`` for a goal on a metric or monthly column that does not exist."""
+def check_goals(
+    goals: Sequence[Goal],
+    metrics: Sequence[str],
+    monthly: Sequence[str],
+    months: pd.PeriodIndex | None = None,
+    sample: Mapping[str, Any] | None = None,
+) -> None:
+    """``OptionError`` for a goal on a metric or monthly column that does not exist, a month
+    outside the run, or a month compared with a number (or the reverse); ``sample`` is one
+    replication's metrics, to tell month metrics from numbers."""
     for goal in goals:
+        if goal.monthly and months is not None:
+            month = pd.Period(goal.month, freq="M")
+            if not months[0] <= month <= months[-1]:
+                raise OptionError(
+                    "--goal",
+                    f"goal {goal.text!r}: {goal.month} is outside the run "
+                    f"({months[0]} to {months[-1]})",
+                )
+        if not goal.monthly and sample is not None and goal.name in sample:
+            is_month = goal.name.endswith("_month")
+            if is_month != isinstance(goal.value, str):
+                want = "a month YYYY-MM" if is_month else "a number"
+                raise OptionError(
+                    "--goal", f"goal {goal.text!r}: {goal.name} is compared with {want}"
+                )
         names = monthly if goal.monthly else metrics
         if goal.name not in names:
             kind = "monthly column" if goal.monthly else "metric"
             close = difflib.get_close_matches(goal.name, list(names), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise ValueError(f"goal {goal.text!r}: no {kind} named {goal.name!r}{hint}")
+            raise OptionError("--goal", f"goal {goal.text!r}: no {kind} named {goal.name!r}{hint}")
 
 
 def evaluate_goal(

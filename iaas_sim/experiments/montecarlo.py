@@ -125,7 +125,9 @@ def monte_carlo(
         # One replication here first, to refuse a goal on a name that does not exist
         # before the long run rather than after it.
         trial = simulate(sc, seed=seeds[0], inputs=None if inputs is None else inputs[0])
-        check_goals(parsed, list(flatten_metrics(trial.metrics)), list(trial.monthly.columns))
+        flat = flatten_metrics(trial.metrics)
+        months = pd.period_range(sc.run.start, periods=sc.run.months, freq="M", name="month")
+        check_goals(parsed, list(flat), list(trial.monthly.columns), months, flat)
     batches = split_batches(n_replications, batch_count(n_replications, n_jobs))
     tasks = [
         Task(

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from iaas_sim.experiments.executor import Progress
+from iaas_sim.experiments.executor import OptionError, Progress
 from iaas_sim.experiments.sweep import sweep
 from iaas_sim.scenario import Scenario, load_scenario
 from iaas_sim.scenario.load import scenario_to_dict
@@ -74,7 +74,7 @@ def sensitivity(
     )
     missing = [m for m in metrics if m not in table.columns]
     if missing:
-        raise ValueError(f"no metric named {', '.join(map(repr, missing))}")
+        raise OptionError("--metric", f"no metric named {', '.join(map(repr, missing))}")
     means = table.groupby("point")[list(metrics)].mean().sort_index()
     if method == "oat":
         return _tornado(means, names, params)

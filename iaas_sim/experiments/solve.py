@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
-from iaas_sim.experiments.executor import Progress
+from iaas_sim.experiments.executor import OptionError, Progress
 from iaas_sim.experiments.goals import parse_goal
 from iaas_sim.experiments.sweep import sweep
 from iaas_sim.scenario import Scenario, load_scenario
@@ -89,7 +89,7 @@ def solve(
             scheduler=scheduler,
         )
         if goal.name not in table.columns:
-            raise ValueError(f"target {target!r}: no metric named {goal.name!r}")
+            raise OptionError("--target", f"target {target!r}: no metric named {goal.name!r}")
         if months:
             values = np.array([_month_index(v, start) for v in table[goal.name]])
         else:
@@ -103,10 +103,11 @@ def solve(
     if f_low == 0.0 or f_high == 0.0:
         root = low if f_low == 0.0 else high
     elif np.sign(f_low) == np.sign(f_high):
-        raise ValueError(
+        raise OptionError(
+            "--target",
             f"the target is not crossed between {low:g} and {high:g}: the {quantile:.0%} "
             f"quantile of {goal.name} is {seen[0][1]:g} at {low:g} and {seen[1][1]:g} at "
-            f"{high:g} (target {goal.value})"
+            f"{high:g} (target {goal.value})",
         )
     else:
         root = float(brentq(level, low, high, xtol=xtol or 1e-4 * (high - low), maxiter=60))
@@ -140,9 +141,12 @@ def default_bracket(sc: Scenario, vary: str) -> tuple[float, float]:
     if vary in sc.uncertain:
         ends = sc.uncertain[vary].extremes()
         return float(min(ends)), float(max(ends))
-    value = get_path(scenario_to_dict(sc), vary)
+    try:
+        value = get_path(scenario_to_dict(sc), vary)
+    except (KeyError, ValueError) as exc:
+        raise OptionError("--vary", f"{vary}: {exc.args[0]}") from None
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ValueError(f"{vary}: give the range to search (its value is {value!r})")
+        raise OptionError("--between", f"{vary}: give the range to search (its value is {value!r})")
     return value / 4.0, value * 4.0
 
 

@@ -47,6 +47,10 @@ class ScenarioError(ValueError):
         self.source = source
         super().__init__(self._text())
 
+    def __reduce__(self) -> tuple[type[ScenarioError], tuple[list[Problem], str | None]]:
+        """Rebuilt from its problems when it comes back from a worker process."""
+        return (ScenarioError, (self.problems, self.source))
+
     def _text(self) -> str:
         lines = [str(p) for p in self.problems]
         if self.source:

@@ -87,7 +87,7 @@ def compute_timeline(scenario: Scenario) -> list[tuple[dt.date, str, Scenario]]:
         if fixed:
             raise ScenarioError(fixed)
         try:
-            current = apply_overrides(current, flat, check_events=False)
+            current = apply_overrides(current, flat, check_events=False, check_uncertain=False)
         except ScenarioError as exc:
             problems = [
                 Problem(f'{where}."{p.path}"' if p.path else where, p.message, p.value, p.has_value)

@@ -198,6 +198,10 @@ class RankCorrelation(Frozen):
     """Target rank correlation [ratio -1 to 1]."""
 
 
+NOT_UNCERTAIN = {"schema_version", "name", "description", "run", "uncertain", "correlations"}
+"""Top-level keys an uncertain input may not be under."""
+
+
 def _phi(z: float) -> float:
     return 0.5 * math.erfc(-z / math.sqrt(2.0))
 
@@ -207,12 +211,16 @@ def check_uncertain(scenario: Scenario) -> list[Problem]:
     numbers of the scenario, distributions that can take values the key refuses,
     correlations between unknown inputs or that no joint distribution can have."""
     from iaas_sim.scenario.load import scenario_to_dict
-    from iaas_sim.scenario.overrides import apply_overrides, get_path
+    from iaas_sim.scenario.overrides import apply_overrides, get_path, parse_path
 
     problems: list[Problem] = []
     data = scenario_to_dict(scenario)
     for path, dist in scenario.uncertain.items():
         where = f'uncertain."{path}"'
+        head = str(parse_path(path)[0])
+        if head in NOT_UNCERTAIN:
+            problems.append(Problem(where, f"'{head}' cannot be uncertain (it sets up the run)"))
+            continue
         try:
             current = get_path(data, path)
         except (KeyError, ValueError) as exc:

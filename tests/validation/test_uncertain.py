@@ -143,7 +143,11 @@ def test_without_correlations_monte_carlo_draws_what_each_replication_would() ->
             "the normal distribution can take -0.06; the key refuses it: must be >= 0.0",
         ),
         ({"pricing.vm_hour_pric": {"dist": "uniform", "low": 1, "high": 2}}, "did you mean"),
-        ({"name": {"dist": "uniform", "low": 1, "high": 2}}, "not a number of the scenario"),
+        (
+            {"segments[0].usage_profile": {"dist": "uniform", "low": 1, "high": 2}},
+            "not a number of the scenario",
+        ),
+        ({"run.months": {"dist": "uniform", "low": 12, "high": 24}}, "'run' cannot be uncertain"),
         ({"pricing.vm_hour_price": {"dist": "uniform", "low": 2, "high": 1}}, "low must be below"),
         ({"pricing.vm_hour_price": {"dist": "beta", "alpha": 0, "beta": 1}}, "must be > 0"),
     ],
