@@ -4,12 +4,14 @@ asked for without changing any input's marginal distribution."""
 
 from __future__ import annotations
 
+import zlib
 from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import stats
 from scipy.special import ndtri
 
+from iaas_sim.core.streams import STREAM_NAMES
 from iaas_sim.scenario.uncertain import (
     BetaInput,
     DiscreteInput,
@@ -57,16 +59,28 @@ def compute_quantiles(dist: InputDistribution, u: np.ndarray) -> np.ndarray:
 
 
 def sample_inputs(
-    scenario: Scenario, rng: np.random.Generator, integers: set[str] | None = None
+    scenario: Scenario,
+    seed: int | np.random.SeedSequence,
+    integers: set[str] | None = None,
 ) -> dict[str, float]:
-    """One draw of every uncertain input (in the order of ``[uncertain]``), whole numbers
-    rounded for keys that hold them."""
+    """One draw of every uncertain input for the replication ``seed``, whole numbers rounded
+    for keys that hold them. Each input has its own stream (the ``inputs`` stream's child
+    keyed by the input's path), so pinning or adding one input leaves the others' draws
+    unchanged (common random numbers across sweep points)."""
     integers = integers or set()
     out: dict[str, float] = {}
     for path, dist in scenario.uncertain.items():
-        value = float(compute_quantiles(dist, np.array([rng.random()]))[0])
+        u = input_stream(seed, path).random()
+        value = float(compute_quantiles(dist, np.array([u]))[0])
         out[path] = round(value) if path in integers else value
     return out
+
+
+def input_stream(seed: int | np.random.SeedSequence, path: str) -> np.random.Generator:
+    """The stream of one uncertain input in the replication ``seed``."""
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    key = (*root.spawn_key, STREAM_NAMES.index("inputs"), zlib.crc32(path.encode()))
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(root.entropy, spawn_key=key)))
 
 
 def correlation_matrix(scenario: Scenario) -> np.ndarray:

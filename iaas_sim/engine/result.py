@@ -67,6 +67,20 @@ def load_result(out_dir: str | Path) -> Result:
     return Result(monthly, document["metrics"], document["metadata"])
 
 
+def _sync_folder(folder: Path) -> None:
+    """Make a rename durable (where the system allows opening a folder)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def atomic_write(path: Path, write: Callable[[str], Any]) -> Path:
     """Call ``write`` on a temporary name in ``path``'s folder, then rename it to ``path``."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -74,7 +88,10 @@ def atomic_write(path: Path, write: Callable[[str], Any]) -> Path:
     try:
         write(tmp)
         os.chmod(tmp, 0o666 & ~_umask())
+        with open(tmp, "rb") as done:  # on disk before the name says it is there
+            os.fsync(done.fileno())
         os.replace(tmp, path)
+        _sync_folder(path.parent)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -15,7 +15,7 @@ from iaas_sim.core.uncertain import sample_inputs
 from iaas_sim.engine.ledger import compute_metrics, compute_monthly
 from iaas_sim.engine.result import Result
 from iaas_sim.engine.world import World
-from iaas_sim.scenario import Scenario, load_scenario, scenario_hash
+from iaas_sim.scenario import Problem, Scenario, ScenarioError, load_scenario, scenario_hash
 from iaas_sim.scenario.overrides import apply_overrides
 from iaas_sim.scenario.uncertain import integer_paths
 
@@ -51,8 +51,15 @@ def simulate(
     streams = make_streams(seed)
     used: dict[str, float] = {}
     if sc.uncertain:
-        used = dict(inputs) if inputs is not None else draw_inputs(sc, streams["inputs"])
-        sc = apply_overrides(sc, used, check_uncertain=False)
+        used = dict(inputs) if inputs is not None else draw_inputs(sc, seed)
+        try:
+            sc = apply_overrides(sc, used, check_uncertain=False)
+        except ScenarioError as exc:  # each input fits its key, but not together
+            drawn = ", ".join(f"{k} = {v:g}" for k, v in used.items())
+            why = "; ".join(f"{p.path}: {p.message}" for p in exc.problems)
+            raise ScenarioError(
+                [Problem("uncertain", f"the inputs drawn ({drawn}) are refused together: {why}")]
+            ) from None
     world = World(sc, streams)
     world.run()
     monthly = compute_monthly(world)
@@ -68,6 +75,7 @@ def simulate(
     return Result(monthly, compute_metrics(monthly, world), metadata)
 
 
-def draw_inputs(scenario: Scenario, rng: np.random.Generator) -> dict[str, float]:
-    """One draw of the scenario's uncertain inputs (whole numbers for keys that hold them)."""
-    return sample_inputs(scenario, rng, integer_paths(scenario))
+def draw_inputs(scenario: Scenario, seed: int | np.random.SeedSequence) -> dict[str, float]:
+    """One draw of the scenario's uncertain inputs for the replication ``seed`` (whole
+    numbers for keys that hold them)."""
+    return sample_inputs(scenario, seed, integer_paths(scenario))

@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from iaas_sim.core.streams import make_stream
 from iaas_sim.core.uncertain import compute_iman_conover, correlation_matrix, sample_inputs
 from iaas_sim.engine.simulate import simulate
 from iaas_sim.experiments.executor import (
@@ -85,7 +84,7 @@ def draw_replication_inputs(
     if not sc.uncertain:
         return None
     whole = integer_paths(sc)
-    draws = [sample_inputs(sc, make_stream(s, "inputs"), whole) for s in seeds]
+    draws = [sample_inputs(sc, s, whole) for s in seeds]
     if not sc.correlations:
         return draws
     names = list(sc.uncertain)

@@ -136,15 +136,18 @@ def default_bracket(sc: Scenario, vary: str) -> tuple[float, float]:
     """Where to search when no range is given: an uncertain input's range, else a quarter
     to four times the scenario's (positive) value."""
     from iaas_sim.scenario.load import scenario_to_dict
-    from iaas_sim.scenario.overrides import get_path
+    from iaas_sim.scenario.overrides import canonical_path, get_path
 
-    if vary in sc.uncertain:
-        ends = sc.uncertain[vary].extremes()
-        return float(min(ends)), float(max(ends))
+    data = scenario_to_dict(sc)
     try:
-        value = get_path(scenario_to_dict(sc), vary)
+        value = get_path(data, vary)
+        key = canonical_path(data, vary)
     except (KeyError, ValueError) as exc:
         raise OptionError("--vary", f"{vary}: {exc.args[0]}") from None
+    for path, dist in sc.uncertain.items():
+        if canonical_path(data, path) == key:
+            ends = dist.extremes()
+            return float(min(ends)), float(max(ends))
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         raise OptionError("--between", f"{vary}: give the range to search (its value is {value!r})")
     return value / 4.0, value * 4.0

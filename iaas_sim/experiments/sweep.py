@@ -14,7 +14,7 @@ import pandas as pd
 
 from iaas_sim.experiments.dataset import SweepDataset
 from iaas_sim.experiments.executor import Progress, Task, run_tasks, split_batches
-from iaas_sim.experiments.montecarlo import replication_seeds
+from iaas_sim.experiments.montecarlo import draw_replication_inputs, replication_seeds
 from iaas_sim.scenario import Scenario, load_scenario, scenario_hash
 from iaas_sim.scenario.load import scenario_to_dict
 from iaas_sim.scenario.overrides import get_path
@@ -94,9 +94,13 @@ def sweep(
     batches = split_batches(n_replications, -(-n_replications // BATCH))
     named: list[tuple[str, Task]] = []
     for k, (point, point_sc) in enumerate(zip(points, scenarios, strict=True)):
+        # Uncertain inputs drawn (and rank-correlated) across the point's replications, as
+        # a Monte Carlo run of the point would.
+        inputs = draw_replication_inputs(point_sc, seeds, root)
         for b, reps in enumerate(batches):
             labels = [{"point": k, "replication": r, **point} for r in reps]
-            task = Task(point_sc, [seeds[r] for r in reps], (), labels)
+            given = None if inputs is None else [inputs[r] for r in reps]
+            task = Task(point_sc, [seeds[r] for r in reps], (), labels, given)
             named.append((f"part-{k:05d}-{b:04d}", task))
     if out is None:
         outcomes = run_tasks([t for _, t in named], n_jobs, progress, scheduler=scheduler)

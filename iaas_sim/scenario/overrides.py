@@ -18,13 +18,17 @@ _TOKEN = re.compile(r'"([^"]*)"|\[(\d+)\]|([^.\[\]"]+)')
 def parse_path(path: str) -> list[str | int]:
     """``segments[0].sla_mix."99.9"`` -> ``["segments", 0, "sla_mix", "99.9"]``."""
     tokens: list[str | int] = []
-    for quoted, index, bare in _TOKEN.findall(path):
-        if index:
-            tokens.append(int(index))
-        else:
-            tokens.append(quoted or bare)
-    if not tokens or "".join(str(t) for t in tokens) == "":
-        raise ValueError("empty path")
+    end = 0
+    for match in _TOKEN.finditer(path):
+        gap = path[end : match.start()]
+        index = match.group(2)
+        if gap not in ("", ".") or (gap == "" and end > 0 and not index) or (end == 0 and gap):
+            raise ValueError(f"cannot read the path {path!r}")
+        end = match.end()
+        quoted, bare = match.group(1), match.group(3)
+        tokens.append(int(index) if index else (quoted if quoted is not None else bare))
+    if end != len(path) or not tokens or "".join(str(t) for t in tokens) == "":
+        raise ValueError(f"cannot read the path {path!r}" if path else "empty path")
     return tokens
 
 
@@ -93,6 +97,24 @@ def get_path(data: Any, path: str) -> Any:
         node = node[key]
         i += used
     return node
+
+
+def canonical_path(data: Any, path: str) -> str:
+    """One spelling per key: list items by position, keys with dots quoted
+    (``segments.smb.churn_per_month`` -> ``segments[1].churn_per_month``)."""
+    tokens = parse_path(path)
+    node: Any = data
+    out = ""
+    i = 0
+    while i < len(tokens):
+        key, used = _step(node, tokens, i)
+        if isinstance(key, int):
+            out += f"[{key}]"
+        else:
+            out = join_path(out, key) if out else (f'"{key}"' if "." in key else key)
+        node = node[key]
+        i += used
+    return out
 
 
 def join_path(path: str, key: str) -> str:

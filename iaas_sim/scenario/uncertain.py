@@ -208,37 +208,88 @@ def _phi(z: float) -> float:
 
 def check_uncertain(scenario: Scenario) -> list[Problem]:
     """Problems of the ``[uncertain]`` and ``[[correlations]]`` tables: paths that are not
-    numbers of the scenario, distributions that can take values the key refuses,
-    correlations between unknown inputs or that no joint distribution can have."""
+    numbers of the scenario (or name a key twice), distributions that can take values the
+    key refuses (alone, or all inputs at their low or high ends together), correlations
+    between unknown inputs or that no joint distribution can have."""
     from iaas_sim.scenario.load import scenario_to_dict
-    from iaas_sim.scenario.overrides import apply_overrides, get_path, parse_path
 
-    problems: list[Problem] = []
     data = scenario_to_dict(scenario)
+    problems: list[Problem] = []
+    spelled: dict[str, str] = {}
+    corners: dict[str, tuple[float, float]] = {}
     for path, dist in scenario.uncertain.items():
-        where = f'uncertain."{path}"'
+        problem, ends = _check_input(scenario, data, path, dist, spelled)
+        if problem is not None:
+            problems.append(problem)
+        elif ends is not None:
+            corners[path] = ends
+    if not problems and len(corners) > 1:
+        problems += _check_corners(scenario, corners)
+    return problems + _check_correlations(scenario, bool(problems))
+
+
+def _check_input(
+    scenario: Scenario,
+    data: dict[str, object],
+    path: str,
+    dist: InputDistribution,
+    spelled: dict[str, str],
+) -> tuple[Problem | None, tuple[float, float] | None]:
+    """One input: a problem, or its lowest and highest values."""
+    from iaas_sim.scenario.overrides import apply_overrides, canonical_path, get_path, parse_path
+
+    where = f'uncertain."{path}"'
+    try:
         head = str(parse_path(path)[0])
-        if head in NOT_UNCERTAIN:
-            problems.append(Problem(where, f"'{head}' cannot be uncertain (it sets up the run)"))
-            continue
+        same = canonical_path(data, path)
+        current = get_path(data, path)
+    except (KeyError, ValueError) as exc:
+        return Problem(where, f"not a key of the scenario: {exc.args[0]}"), None
+    if same in spelled:
+        return Problem(where, f"the same key as '{spelled[same]}'"), None
+    spelled[same] = path
+    if head in NOT_UNCERTAIN:
+        return Problem(where, f"'{head}' cannot be uncertain (it sets up the run)"), None
+    if isinstance(current, bool) or not isinstance(current, int | float | None):
+        return Problem(where, "not a number of the scenario", current, True), None
+    whole = isinstance(current, int) and not isinstance(current, bool)
+    values = [float(round(e)) if whole else e for e in dist.extremes()]
+    for value in values:
         try:
-            current = get_path(data, path)
-        except (KeyError, ValueError) as exc:
-            problems.append(Problem(where, f"not a key of the scenario: {exc.args[0]}"))
-            continue
-        if isinstance(current, bool) or not isinstance(current, int | float | None):
-            problems.append(Problem(where, "not a number of the scenario", current, True))
-            continue
-        whole = isinstance(current, int) and not isinstance(current, bool)
-        for extreme in dist.extremes():
-            value: float = round(extreme) if whole else extreme
-            try:
-                apply_overrides(scenario, {path: value}, check_uncertain=False)
-            except ScenarioError as exc:
-                why = "; ".join(p.message for p in exc.problems)
-                text = f"the {dist.dist} distribution can take {value:g}; the key refuses it: {why}"
-                problems.append(Problem(where, text))
-                break
+            apply_overrides(scenario, {path: _typed(value, whole)}, check_uncertain=False)
+        except ScenarioError as exc:
+            why = "; ".join(p.message for p in exc.problems)
+            text = f"the {dist.dist} distribution can take {value:g}; the key refuses it: {why}"
+            return Problem(where, text), None
+    return None, (_typed(min(values), whole), _typed(max(values), whole))
+
+
+def _typed(value: float, whole: bool) -> float:
+    return round(value) if whole else value
+
+
+def _check_corners(scenario: Scenario, ends: dict[str, tuple[float, float]]) -> list[Problem]:
+    """Every input at its low end together, then at its high end (inputs that are each
+    fine alone can break a rule between keys, such as thresholds in order)."""
+    from iaas_sim.scenario.overrides import apply_overrides
+
+    for side, name in ((0, "low"), (1, "high")):
+        corner = {path: pair[side] for path, pair in ends.items()}
+        try:
+            apply_overrides(scenario, corner, check_uncertain=False)
+        except ScenarioError as exc:
+            why = "; ".join(f"{p.path}: {p.message}" for p in exc.problems)
+            return [
+                Problem(
+                    "uncertain",
+                    f"with every input at its {name} end together the scenario is refused: {why}",
+                )
+            ]
+    return []
+
+
+def _check_correlations(scenario: Scenario, skip_matrix: bool) -> list[Problem]:
+    problems = []
     names = set(scenario.uncertain)
     for i, corr in enumerate(scenario.correlations):
         for name in corr.between:
@@ -248,7 +299,8 @@ def check_uncertain(scenario: Scenario) -> list[Problem]:
                 )
         if corr.between[0] == corr.between[1]:
             problems.append(Problem(f"correlations[{i}].between", "names the same input twice"))
-    if not problems and scenario.correlations and not _positive_definite(rank_matrix(scenario)):
+    consistent = skip_matrix or not scenario.correlations
+    if not problems and not consistent and not _positive_definite(rank_matrix(scenario)):
         problems.append(
             Problem(
                 "correlations",
@@ -307,13 +359,22 @@ def pin_inputs(scenario: Scenario, values: dict[str, float]) -> Scenario:
     """The scenario with the keys of ``values`` set, and no longer uncertain (a sweep point
     fixes what it sweeps; the other uncertain inputs still vary)."""
     from iaas_sim.scenario.load import scenario_to_dict, validate_scenario
-    from iaas_sim.scenario.overrides import apply_overrides
+    from iaas_sim.scenario.overrides import apply_overrides, canonical_path
 
-    if not any(path in scenario.uncertain for path in values):
-        return apply_overrides(scenario, values)
     data = scenario_to_dict(scenario)
-    data["uncertain"] = {k: v for k, v in data["uncertain"].items() if k not in values}
+
+    def same(path: str) -> str:
+        try:
+            return canonical_path(data, path)
+        except (KeyError, ValueError):
+            return path  # validation of the override names it
+
+    pinned = {same(p) for p in values}
+    fixed = {k for k in scenario.uncertain if same(k) in pinned}
+    if not fixed:
+        return apply_overrides(scenario, values)
+    data["uncertain"] = {k: v for k, v in data["uncertain"].items() if k not in fixed}
     data["correlations"] = [
-        c for c in data["correlations"] if not any(p in values for p in c["between"])
+        c for c in data["correlations"] if not any(p in fixed for p in c["between"])
     ]
     return apply_overrides(validate_scenario(data, source="override"), values)

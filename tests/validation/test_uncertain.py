@@ -171,3 +171,100 @@ def test_inconsistent_correlations_are_refused() -> None:
     data["correlations"] = [{"between": [names[0], "nope"], "rank": 0.5}]
     with pytest.raises(sim.ScenarioError, match="'nope' is not in"):
         sim.load_scenario(data)
+
+
+def test_uncertain_inputs_work_with_dated_events() -> None:
+    sc = sim.load_scenario(ROOT / "scenarios/cloudwatt-2014.toml").override(
+        {
+            "run.months": 27,
+            "uncertain": {"pricing.vm_hour_price": {"dist": "uniform", "low": 0.04, "high": 0.05}},
+        }
+    )
+    res = sim.simulate(sc, seed=1)
+    assert 0.04 <= res.metadata["inputs"]["pricing.vm_hour_price"] <= 0.05
+    assert "pivot" in " ".join(res.monthly["events"])
+
+
+def test_a_scenario_error_survives_a_trip_through_a_worker_process() -> None:
+    import pickle
+
+    from iaas_sim.scenario import Problem
+
+    err = sim.ScenarioError([Problem("a.b", "bad", 3, True)], "src")
+    back = pickle.loads(pickle.dumps(err))
+    assert str(back) == str(err)
+    assert back.problems == err.problems
+
+
+def test_iman_conover_with_fewer_replications_than_inputs_does_not_fail() -> None:
+    rng = np.random.default_rng(0)
+    target = np.full((4, 4), 0.3) + 0.7 * np.eye(4)
+    for n in (3, 4, 5):
+        draws = rng.random((n, 4))
+        out = compute_iman_conover(draws, target, np.random.default_rng(n))
+        for j in range(4):
+            np.testing.assert_array_equal(np.sort(out[:, j]), np.sort(draws[:, j]))
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"segments.web_customers.churn_per_month": None}, "the same key as"),
+        ({"pricing..vm_hour_price": None}, "cannot read the path"),
+    ],
+)
+def test_one_key_spelled_twice_or_a_bad_path_is_refused(
+    extra: dict[str, Any], message: str
+) -> None:
+    data = uncertain_minimal()
+    name = data["segments"][0]["name"]
+    dist = {"dist": "uniform", "low": 0.01, "high": 0.02}
+    data["uncertain"]["segments[0].churn_per_month"] = dist
+    for path in extra:
+        data["uncertain"][path.replace("web_customers", name)] = dist
+    with pytest.raises(sim.ScenarioError, match=message):
+        sim.load_scenario(data)
+
+
+def test_every_input_at_its_high_end_together_is_checked() -> None:
+    data = uncertain_minimal()
+    data["uncertain"] = {
+        "capacity.thresholds.low": {"dist": "uniform", "low": 0.50, "high": 0.74},
+        "capacity.thresholds.target": {"dist": "uniform", "low": 0.56, "high": 0.74},
+    }
+    with pytest.raises(sim.ScenarioError, match="at its high end together"):
+        sim.load_scenario(data)
+
+
+def test_draws_that_clash_say_so_with_their_values() -> None:
+    data = uncertain_minimal()
+    data["uncertain"] = {
+        "capacity.thresholds.low": {"dist": "uniform", "low": 0.50, "high": 0.74},
+        "capacity.thresholds.target": {"dist": "uniform", "low": 0.56, "high": 0.84},
+    }
+    sc = sim.load_scenario(data)  # each alone fits, and both ends together
+    with pytest.raises(sim.ScenarioError, match="are refused together"):
+        sim.simulate(
+            sc, inputs={"capacity.thresholds.low": 0.73, "capacity.thresholds.target": 0.57}
+        )
+
+
+def test_sweeps_keep_correlations_and_each_inputs_own_draws() -> None:
+    data = uncertain_minimal(
+        correlations=[
+            {"between": ["pricing.vm_hour_price", "segments[0].bass_q_per_year"], "rank": 0.8}
+        ],
+        run={"start": "2024-01-01", "months": 3, "seed": 1},
+    )
+    sc = sim.load_scenario(data)
+    table = sim.sweep(
+        sc, {"capacity.initial_servers": [10, 20]}, n_replications=40, seed=2, n_jobs=1
+    )
+    first = table[table["point"] == 0]
+    rho = stats.spearmanr(first["pricing.vm_hour_price"], first["segments[0].bass_q_per_year"])
+    assert rho.statistic > 0.6
+    mc = sim.monte_carlo(sc, 40, seed=2, n_jobs=1)
+    # Pinning capacity.initial_servers leaves the other inputs' draws as they were.
+    np.testing.assert_allclose(
+        first["pricing.vm_hour_price"].to_numpy(), mc.metrics["pricing.vm_hour_price"].to_numpy()
+    )
