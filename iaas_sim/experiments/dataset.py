@@ -88,3 +88,11 @@ def normalise(frame: pd.DataFrame) -> pd.DataFrame:
             if numbers.notna().sum() == out[column].notna().sum():
                 out[column] = numbers.astype(float)
     return out
+
+
+def read_sweep(folder: str | Path) -> pd.DataFrame:
+    """A sweep's rows so far, from its ``data/`` folder (parts may differ in columns, e.g.
+    when points change the run's length: the table has them all), in point order."""
+    parts = sorted((Path(folder) / DATA).glob("part-*.parquet"))
+    frames = [pd.read_parquet(p) for p in parts]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

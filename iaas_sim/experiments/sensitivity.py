@@ -54,6 +54,7 @@ def sensitivity(
         "bounds": [[float(params[n][0]), float(params[n][1])] for n in names],
     }
     root = sc.run.seed if seed is None else seed
+    _check_metrics(sc, metrics)
     if method == "oat":
         base = _nominal(sc, names)
         points = [base] + [
@@ -79,6 +80,20 @@ def sensitivity(
     if method == "oat":
         return _tornado(means, names, params)
     return _indices(method, problem, x, means, root)
+
+
+def _check_metrics(sc: Scenario, metrics: Sequence[str]) -> None:
+    """Refuse, before the design runs, metrics that do not exist or are not numbers (one
+    replication tells)."""
+    from iaas_sim.engine.simulate import simulate
+    from iaas_sim.experiments.executor import flatten_metrics
+
+    flat = flatten_metrics(simulate(sc, seed=np.random.SeedSequence(0)).metrics)
+    for name in metrics:
+        if name not in flat:
+            raise OptionError("--metric", f"no metric named {name!r}")
+        if name.endswith("_month") or isinstance(flat[name], str):
+            raise OptionError("--metric", f"{name} is not a number (give a numeric metric)")
 
 
 def _nominal(sc: Scenario, names: list[str]) -> dict[str, float]:

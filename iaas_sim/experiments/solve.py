@@ -94,7 +94,8 @@ def solve(
             values = np.array([_month_index(v, start) for v in table[goal.name]])
         else:
             values = pd.to_numeric(table[goal.name], errors="coerce").to_numpy(dtype=float)
-        q = float(np.nanquantile(values, quantile))
+        # Months: an observed month (or never), not a blend of a month and "never".
+        q = float(np.nanquantile(values, quantile, method="inverted_cdf" if months else "linear"))
         seen.append((x, q))
         cache[x] = q
         return q - threshold

@@ -111,7 +111,7 @@ def sweep(
             "scenario_hash": scenario_hash(sc),
             "method": method,
             "params": {k: list(v) for k, v in params.items()},
-            "n_points": n_points,
+            "n_points": None if method == "grid" else n_points,
             "n_replications": n_replications,
             "seed": root,
             "points": points,

@@ -291,7 +291,12 @@ def _check_corners(scenario: Scenario, ends: dict[str, tuple[float, float]]) -> 
 def _check_correlations(scenario: Scenario, skip_matrix: bool) -> list[Problem]:
     problems = []
     names = set(scenario.uncertain)
+    pairs: set[frozenset[str]] = set()
     for i, corr in enumerate(scenario.correlations):
+        pair = frozenset(corr.between)
+        if pair in pairs and len(pair) == 2:
+            problems.append(Problem(f"correlations[{i}].between", "this pair is given twice"))
+        pairs.add(pair)
         for name in corr.between:
             if name not in names:
                 problems.append(

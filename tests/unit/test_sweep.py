@@ -239,3 +239,13 @@ def test_ctrl_c_keeps_finished_batches_and_says_how_to_resume(tmp_path: Path) ->
     assert not (out / "sweep.csv").exists()
     for part in (out / "data").glob("part-*.parquet"):
         assert len(pd.read_parquet(part)) > 0  # every file left is complete
+
+
+def test_read_sweep_keeps_columns_that_only_some_points_have(tmp_path: Path) -> None:
+    from iaas_sim.experiments.dataset import read_sweep
+
+    table = sim.sweep(tiny(), {"run.months": [6, 18]}, n_jobs=1, out=tmp_path / "s")
+    rows = read_sweep(tmp_path / "s")
+    assert "revenue_2025" in rows.columns
+    assert np.isnan(rows.loc[rows["run.months"] == 6, "revenue_2025"]).all()
+    assert len(rows) == len(table) == 2
