@@ -1,0 +1,232 @@
+"""Charts of utilisation, revenue mix, Monte Carlo fans, sweep maps and tornadoes. Each
+``plot_*`` draws on ``ax`` (a new figure when ``None``), returns the Axes and never calls
+``plt.show()``; money axes read k / M / bn with the currency, dates are calendar dates."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib import ticker
+
+from iaas_sim.analysis.plots import (
+    BANDS,
+    _date_axis,
+    _dates,
+    _new_axes,
+    format_money,
+    money_axis,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from iaas_sim.engine.result import Result
+    from iaas_sim.experiments.montecarlo import MonteCarloResult
+
+MONEY_HINTS = ("revenue", "cash", "ebitda", "ebit", "opex", "capex", "npv", "funding", "flow")
+
+
+def _is_money(name: str) -> bool:
+    return any(h in name for h in MONEY_HINTS)
+
+
+def plot_fan(
+    mc: MonteCarloResult,
+    column: str = "cumulative_free_cash_flow",
+    ax: Axes | None = None,
+    target: float | None = None,
+    currency: str = "EUR",
+) -> Axes:
+    """Monte Carlo quantile bands of a monthly column: 5-95 % and 25-75 % shaded, the
+    median as a line, and an optional target line."""
+    ax = _new_axes(ax)
+    bands = mc.bands[column]
+    x = np.asarray(pd.PeriodIndex(bands.index).to_timestamp().to_numpy())
+    color = "tab:blue"
+    ax.fill_between(x, bands[0.05], bands[0.95], color=color, alpha=0.18, label="5-95 %")
+    ax.fill_between(x, bands[0.25], bands[0.75], color=color, alpha=0.35, label="25-75 %")
+    ax.plot(x, bands[0.5], color=color, lw=2, label="median")
+    if target is not None:
+        ax.axhline(target, color="tab:red", ls="--", lw=1.2, label=f"target {target:,.4g}")
+    if _is_money(column):
+        money_axis(ax, currency)
+        ax.axhline(0, color="0.3", lw=0.8)
+    _date_axis(ax)
+    ax.set_ylabel(column + (f" ({currency})" if _is_money(column) else ""))
+    ax.set_title(f"{column}: {len(mc.metrics):,} replications")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=8)
+    return ax
+
+
+def plot_utilisation(result: Result, ax: Axes | None = None) -> Axes:
+    """Mean and peak-hour utilisation against the 55 / 75 / 85 % bands, with the capacity
+    installed (steps when orders arrive) on the right axis."""
+    ax = _new_axes(ax)
+    m, x = result.monthly, _dates(result.monthly)
+    ax.axhspan(0.0, 0.55, color="tab:red", alpha=0.07)
+    ax.axhspan(0.75, 0.85, color="tab:green", alpha=0.10)
+    for level, name, color in BANDS:
+        ax.axhline(level, color=color, lw=0.8, alpha=0.8)
+        ax.annotate(
+            name,
+            (0.0, level),
+            xycoords=("axes fraction", "data"),
+            xytext=(4, 2),
+            textcoords="offset points",
+            fontsize=7,
+            color=color,
+        )
+    ax.plot(x, m["utilisation"], color="tab:blue", lw=2, label="utilisation (mean)")
+    ax.plot(x, m["utilisation_peak"], color="tab:purple", lw=1, label="utilisation (peak hour)")
+    ax.set_ylim(0.0, 1.05)
+    ax.yaxis.set_major_formatter(ticker.PercentFormatter(1.0))
+    ax.set_ylabel("share of capacity")
+    right = ax.twinx()
+    right.step(x, m["capacity_vms"], where="post", color="0.4", lw=1.2, label="capacity (VMs)")
+    right.set_ylabel("capacity (VMs)")
+    right.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+    _date_axis(ax)
+    lines = ax.get_legend_handles_labels()
+    more = right.get_legend_handles_labels()
+    ax.legend(lines[0] + more[0], lines[1] + more[1], loc="upper left", fontsize=8)
+    ax.set_title("Utilisation against the 55 / 75 / 85 % thresholds")
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_revenue_mix(result: Result, by: str = "stream", ax: Axes | None = None) -> Axes:
+    """Monthly revenue stacked by stream (usage, reserved, marketplace; SLA credits below
+    zero) or by channel (web, direct sales, partners)."""
+    ax = _new_axes(ax)
+    m, x = result.monthly, _dates(result.monthly)
+    prefix = {"stream": "revenue_", "channel": "revenue_channel_"}.get(by)
+    if prefix is None:
+        raise ValueError(f"by must be 'stream' or 'channel', got {by!r}")
+    if by == "stream":
+        names = [
+            c
+            for c in m.columns
+            if c.startswith("revenue_")
+            and "_channel_" not in c
+            and "_partner_type_" not in c
+            and c != "revenue_sla_credits"
+        ]
+    else:
+        names = [c for c in m.columns if c.startswith(prefix)]
+    values = [m[c].clip(lower=0).to_numpy() for c in names]
+    colors = [mpl.colormaps["tab10"](k % 10) for k in range(len(names))]
+    ax.stackplot(
+        x, values, labels=[c.removeprefix(prefix) for c in names], colors=colors, alpha=0.85
+    )
+    if by == "stream" and "revenue_sla_credits" in m:
+        ax.fill_between(
+            x, m["revenue_sla_credits"], 0, color="tab:red", alpha=0.6, label="SLA credits"
+        )
+    currency = result.metadata.get("currency", "EUR")
+    money_axis(ax, currency)
+    _date_axis(ax)
+    ax.set_ylabel(f"revenue per month ({currency})")
+    ax.set_title(f"Revenue by {by}")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=8)
+    return ax
+
+
+def plot_sweep_heatmap(
+    table: pd.DataFrame,
+    x: str,
+    y: str,
+    metric: str,
+    ax: Axes | None = None,
+    threshold: float | None = None,
+    currency: str = "EUR",
+) -> Axes:
+    """Two swept parameters against a metric: its mean over replications per point, or,
+    with ``threshold``, the share of replications where it reaches the threshold (missing
+    values fail). Cells are annotated."""
+    ax = _new_axes(ax)
+    values = pd.to_numeric(table[metric], errors="coerce")
+    frame = table.assign(_v=values if threshold is None else (values >= threshold).astype(float))
+    grid = frame.pivot_table(index=y, columns=x, values="_v", aggfunc="mean").sort_index()
+    image = ax.imshow(grid.to_numpy(), origin="lower", aspect="auto", cmap="viridis")
+    ax.set_xticks(range(grid.shape[1]), [f"{v:.4g}" for v in grid.columns])
+    ax.set_yticks(range(grid.shape[0]), [f"{v:.4g}" for v in grid.index])
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    money = threshold is None and _is_money(metric)
+    label = (
+        f"mean {metric} over replications" + (f" ({currency})" if money else "")
+        if threshold is None
+        else f"P({metric} >= {threshold:,.4g})"
+    )
+    bar = ax.figure.colorbar(image, ax=ax)
+    bar.set_label(label)
+    if money:
+        bar.ax.yaxis.set_major_formatter(
+            ticker.FuncFormatter(lambda v, _p: format_money(v, currency))
+        )
+    elif threshold is not None:
+        bar.ax.yaxis.set_major_formatter(ticker.PercentFormatter(1.0))
+    for (i, j), v in np.ndenumerate(grid.to_numpy()):
+        text = (
+            f"{v:.0%}"
+            if threshold is not None
+            else (format_money(v, currency) if _is_money(metric) else f"{v:.3g}")
+        )
+        ax.text(
+            j,
+            i,
+            text,
+            ha="center",
+            va="center",
+            fontsize=7,
+            color="white" if v < np.nanmean(grid.to_numpy()) else "black",
+        )
+    ax.set_title(label)
+    return ax
+
+
+def plot_tornado(
+    tornado: pd.DataFrame, metric: str, ax: Axes | None = None, currency: str = "EUR"
+) -> Axes:
+    """One-at-a-time swings of a metric, largest on top: each bar runs from the metric at
+    the input's low end to its value at the high end, around the base."""
+    ax = _new_axes(ax)
+    rows = tornado[tornado["metric"] == metric]
+    rows = rows.reindex(rows["swing"].abs().sort_values().index)
+    at_low = rows["at_low"].to_numpy(dtype=float)
+    at_high = rows["at_high"].to_numpy(dtype=float)
+    lows, highs = rows["low"].to_numpy(dtype=float), rows["high"].to_numpy(dtype=float)
+    base = float(rows["base"].to_numpy(dtype=float)[0]) if len(rows) else 0.0
+    names = [str(n) for n in rows["param"]]
+    k = np.arange(len(names))
+    # The end farther from the base first, the nearer on top (both may lie on one side).
+    low_first = np.abs(at_low - base) >= np.abs(at_high - base)
+    for first in (True, False):
+        for values, color, name, mask in (
+            (at_low, "tab:red", "at the low end", low_first == first),
+            (at_high, "tab:blue", "at the high end", low_first != first),
+        ):
+            ax.barh(
+                k[mask],
+                (values - base)[mask],
+                left=base,
+                color=color,
+                label=name if first else None,
+            )
+    ax.axvline(base, color="0.2", lw=1)
+    labels = [f"{n}\n[{lo:,.6g}, {hi:,.6g}]" for n, lo, hi in zip(names, lows, highs, strict=True)]
+    ax.set_yticks(k, labels, fontsize=8)
+    money = _is_money(metric)
+    if money:
+        money_axis(ax, currency, axis="x")
+    ax.set_xlabel(metric + (f" ({currency})" if money else ""))
+    shown = format_money(base, currency) if money else f"{base:.4g}"
+    ax.set_title(f"Tornado: {metric} (base {shown})")
+    ax.grid(alpha=0.3, axis="x")
+    ax.legend(loc="lower right", fontsize=8)
+    return ax
