@@ -20,6 +20,7 @@ from iaas_sim.cli_common import (
     warn,
 )
 from iaas_sim.cli_mc import mc
+from iaas_sim.cli_plot import compare, plot
 from iaas_sim.cli_pooling import pooling
 from iaas_sim.cli_sensitivity import sensitivity, solve
 from iaas_sim.cli_sweep import sweep
@@ -37,6 +38,8 @@ app.command()(mc)
 app.command()(sweep)
 app.command()(sensitivity)
 app.command()(solve)
+app.command()(plot)
+app.command()(compare)
 
 
 @app.command()

@@ -1,0 +1,217 @@
+"""``iaas-sim compare`` (several scenarios' cash-flow curves on one chart) and
+``iaas-sim plot`` (the charts of a saved run, Monte Carlo, sweep or sensitivity folder)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from iaas_sim.cli_common import check_out_dir, fail, out
+from iaas_sim.scenario import Problem, ScenarioError, load_scenario
+
+KINDS = {
+    "run": ("cashflow", "utilisation", "revenue-mix", "revenue-channels"),
+    "mc": ("fan",),
+    "sweep": ("heatmap",),
+    "sensitivity": ("tornado",),
+}
+
+
+def compare(
+    files: Annotated[list[Path], typer.Argument(help="Scenario files (TOML), two or more.")],
+    seed: Annotated[
+        int | None, typer.Option(help="Seed for every run (default: each run.seed).", min=0)
+    ] = None,
+    out_file: Annotated[Path, typer.Option("--out", help="Chart to write.")] = Path(
+        "results/compare.png"
+    ),
+) -> None:
+    """Overlay the cumulative free cash flow of several scenarios (e.g. the 2012 plan
+    against the 2014 reality) and print their key metrics side by side."""
+    from iaas_sim.analysis.plots import _new_axes, format_money, plot_cashflow
+    from iaas_sim.engine import simulate
+
+    try:
+        scenarios = [load_scenario(f) for f in files]
+        if len(scenarios) < 2:
+            raise ScenarioError([Problem("FILES", "give at least two scenarios to compare")])
+    except ScenarioError as exc:
+        fail(exc)
+    check_out_dir(out_file.parent)
+    results = [simulate(sc, seed=seed) for sc in scenarios]
+    ax = _new_axes(None)
+    plot_cashflow(results, ax=ax, labels=[sc.name for sc in scenarios])
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    _save(ax, out_file)
+    table = Table(title="Compared")
+    table.add_column("metric")
+    for sc in scenarios:
+        table.add_column(sc.name, justify="right")
+    rows: tuple[tuple[str, Callable[[Any], Any]], ...] = (
+        ("total revenue", lambda r: format_money(r.metrics["total_revenue"])),
+        ("peak funding", lambda r: format_money(r.metrics["peak_funding"])),
+        ("payback", lambda r: r.metrics["payback_month"] or "never"),
+        ("break-even", lambda r: r.metrics["breakeven_month"] or "never"),
+        ("NPV", lambda r: format_money(r.metrics["npv"])),
+        ("mean utilisation", lambda r: f"{r.metrics['mean_utilisation']:.1%}"),
+    )
+    for name, show in rows:
+        table.add_row(name, *(str(show(r)) for r in results))
+    out.print(table)
+    sys.stdout.write(f"wrote {out_file}\n")
+
+
+def plot(
+    folder: Annotated[
+        Path, typer.Argument(help="A folder written by run, mc, sweep or sensitivity.")
+    ],
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            help="run: cashflow, utilisation, revenue-mix, revenue-channels; mc: fan; sweep: "
+            "heatmap; sensitivity: tornado (default: all of the folder's)."
+        ),
+    ] = None,
+    column: Annotated[
+        str, typer.Option(help="fan: the monthly column.")
+    ] = "cumulative_free_cash_flow",
+    x: Annotated[str | None, typer.Option(help="heatmap: the parameter across.")] = None,
+    y: Annotated[str | None, typer.Option(help="heatmap: the parameter up.")] = None,
+    metric: Annotated[str, typer.Option(help="heatmap, tornado: the metric.")] = "npv",
+    threshold: Annotated[
+        float | None, typer.Option(help="heatmap: P(metric >= threshold).")
+    ] = None,
+) -> None:
+    """Draw the charts of a saved folder, as PNG files next to its tables."""
+    what = _folder_kind(folder)
+    kinds = [kind] if kind else list(KINDS[what])
+    for k in kinds:
+        if k not in KINDS[what]:
+            fail(
+                ScenarioError(
+                    [Problem("--kind", f"a {what} folder has {', '.join(KINDS[what])}", k, True)]
+                )
+            )
+    written = [
+        _draw(folder, what, k, column=column, x=x, y=y, metric=metric, threshold=threshold)
+        for k in kinds
+    ]
+    sys.stdout.write("wrote " + ", ".join(str(p) for p in written) + "\n")
+
+
+def _save(ax: Any, path: Path) -> Path:
+    from iaas_sim.analysis.plots import save_figure
+
+    return save_figure(ax.get_figure(root=True), path)
+
+
+def _folder_kind(folder: Path) -> str:
+    if (folder / "metrics.json").exists() and (folder / "monthly.parquet").exists():
+        return "run"
+    if (folder / "bands.csv").exists():
+        return "mc"
+    if (folder / "manifest.json").exists():
+        return "sweep"
+    if (folder / "sensitivity.csv").exists():
+        return "sensitivity"
+    fail(
+        ScenarioError(
+            [
+                Problem(
+                    "FOLDER",
+                    "not a folder written by run, mc, sweep or sensitivity",
+                    str(folder),
+                    True,
+                )
+            ]
+        )
+    )
+
+
+def _draw(folder: Path, what: str, kind: str, **opts: Any) -> Path:
+    from iaas_sim.analysis import charts
+    from iaas_sim.analysis.plots import make_cashflow_figure, save_figure
+
+    if what == "run":
+        from iaas_sim.engine import load_result
+
+        result = load_result(folder)
+        if kind == "cashflow":
+            return save_figure(make_cashflow_figure(result), folder / "cashflow.png")
+        if kind == "utilisation":
+            ax = charts.plot_utilisation(result)
+        else:
+            ax = charts.plot_revenue_mix(
+                result, by="stream" if kind == "revenue-mix" else "channel"
+            )
+        return _save(ax, folder / f"{kind}.png")
+    if what == "mc":
+        from iaas_sim.experiments.montecarlo import MonteCarloResult
+
+        tidy = pd.read_csv(folder / "bands.csv")
+        if opts["column"] not in set(tidy["column"]):
+            fail(
+                ScenarioError(
+                    [
+                        Problem(
+                            "--column",
+                            f"not in bands.csv (there: {', '.join(sorted(set(tidy['column'])))})",
+                            opts["column"],
+                            True,
+                        )
+                    ]
+                )
+            )
+        tidy["month"] = pd.PeriodIndex(tidy["month"], freq="M")
+        bands = tidy.pivot_table(index="month", columns=["column", "quantile"], values="value")
+        reps = pd.read_parquet(folder / "replications.parquet")
+        ax = charts.plot_fan(MonteCarloResult(reps, bands, 0), opts["column"])
+        return _save(ax, folder / f"fan-{opts['column']}.png")
+    if what == "sweep":
+        from iaas_sim.experiments.dataset import read_sweep
+
+        table = read_sweep(folder)
+        x, y = opts["x"], opts["y"]
+        if (
+            x is None
+            or y is None
+            or x not in table
+            or y not in table
+            or opts["metric"] not in table
+        ):
+            fail(
+                ScenarioError(
+                    [
+                        Problem(
+                            "--x/--y/--metric",
+                            f"give two swept parameters and a metric of {folder}",
+                            f"{x}, {y}, {opts['metric']}",
+                            True,
+                        )
+                    ]
+                )
+            )
+        ax = charts.plot_sweep_heatmap(table, x, y, opts["metric"], threshold=opts["threshold"])
+        return _save(ax, folder / f"heatmap-{opts['metric']}.png")
+    table = pd.read_csv(folder / "sensitivity.csv")
+    if "swing" not in table:
+        fail(
+            ScenarioError(
+                [
+                    Problem(
+                        "--kind",
+                        "a tornado needs a one-at-a-time (oat) sensitivity",
+                        "tornado",
+                        True,
+                    )
+                ]
+            )
+        )
+    ax = charts.plot_tornado(table, opts["metric"])
+    return _save(ax, folder / f"tornado-{opts['metric']}.png")
