@@ -58,7 +58,7 @@ def plot_fan(
     ax.set_ylabel(column + (f" ({currency})" if _is_money(column) else ""))
     ax.set_title(f"{column}: {len(mc.metrics):,} replications")
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="best", fontsize=8)
     return ax
 
 
