@@ -7,7 +7,7 @@ import os
 import sys
 import tomllib
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -86,3 +86,19 @@ def scheduler_of(address: str | None, local: int | None) -> str | None:
                 )
             )
     return address
+
+
+Scheduler = Annotated[
+    str | None, typer.Option(help="Run on the Dask cluster at this scheduler address.")
+]
+DaskLocal = Annotated[
+    int | None, typer.Option(help="Run on a local Dask cluster of N workers.", min=1)
+]
+Jobs = Annotated[
+    int | None, typer.Option("--jobs", "-j", help="Worker processes (default: every core).", min=1)
+]
+Sets = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a value: PATH=VALUE (TOML value); repeatable."),
+]
+"""Options shared by the experiment commands."""

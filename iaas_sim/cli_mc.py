@@ -11,6 +11,10 @@ import typer
 from rich.table import Table
 
 from iaas_sim.cli_common import (
+    DaskLocal,
+    Jobs,
+    Scheduler,
+    Sets,
     check_out_dir,
     fail,
     out,
@@ -27,10 +31,7 @@ def mc(
     file: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
     n: Annotated[int, typer.Option("-n", "--replications", help="Replications.", min=1)] = 100,
     seed: Annotated[int | None, typer.Option(help="Root seed (default: run.seed).", min=0)] = None,
-    jobs: Annotated[
-        int | None,
-        typer.Option("--jobs", "-j", help="Worker processes (default: every core).", min=1),
-    ] = None,
+    jobs: Jobs = None,
     goal: Annotated[
         list[str] | None,
         typer.Option(
@@ -38,19 +39,12 @@ def mc(
             "'payback_month <= 2020-12', 'cumulative_cash >= 0 at 2020-12'; repeatable."
         ),
     ] = None,
-    scheduler: Annotated[
-        str | None, typer.Option(help="Run on the Dask cluster at this scheduler address.")
-    ] = None,
-    dask_local: Annotated[
-        int | None, typer.Option(help="Run on a local Dask cluster of N workers.", min=1)
-    ] = None,
+    scheduler: Scheduler = None,
+    dask_local: DaskLocal = None,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Output folder (default: results/mc-<file name>).")
     ] = None,
-    set_: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="Override a value: PATH=VALUE (TOML value); repeatable."),
-    ] = None,
+    set_: Sets = None,
 ) -> None:
     """Monte Carlo: N replications (uncertain inputs drawn in each); writes
     replications.csv/.parquet, bands.csv, goals.csv and metadata.json."""

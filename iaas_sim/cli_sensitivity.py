@@ -10,6 +10,10 @@ import typer
 from rich.table import Table
 
 from iaas_sim.cli_common import (
+    DaskLocal,
+    Jobs,
+    Scheduler,
+    Sets,
     check_out_dir,
     fail,
     out,
@@ -18,20 +22,6 @@ from iaas_sim.cli_common import (
     warn,
 )
 from iaas_sim.scenario import Problem, ScenarioError, load_scenario
-
-Scheduler = Annotated[
-    str | None, typer.Option(help="Run on the Dask cluster at this scheduler address.")
-]
-DaskLocal = Annotated[
-    int | None, typer.Option(help="Run on a local Dask cluster of N workers.", min=1)
-]
-Jobs = Annotated[
-    int | None, typer.Option("--jobs", "-j", help="Worker processes (default: every core).", min=1)
-]
-Sets = Annotated[
-    list[str] | None,
-    typer.Option("--set", help="Override a value: PATH=VALUE (TOML value); repeatable."),
-]
 
 
 def sensitivity(

@@ -12,6 +12,10 @@ import typer
 from rich.table import Table
 
 from iaas_sim.cli_common import (
+    DaskLocal,
+    Jobs,
+    Scheduler,
+    Sets,
     check_out_dir,
     fail,
     out,
@@ -40,24 +44,14 @@ def sweep(
         int, typer.Option("-n", "--replications", help="Replications per point.", min=1)
     ] = 1,
     seed: Annotated[int | None, typer.Option(help="Root seed (default: run.seed).", min=0)] = None,
-    jobs: Annotated[
-        int | None,
-        typer.Option("--jobs", "-j", help="Worker processes (default: every core).", min=1),
-    ] = None,
-    scheduler: Annotated[
-        str | None, typer.Option(help="Run on the Dask cluster at this scheduler address.")
-    ] = None,
-    dask_local: Annotated[
-        int | None, typer.Option(help="Run on a local Dask cluster of N workers.", min=1)
-    ] = None,
+    jobs: Jobs = None,
+    scheduler: Scheduler = None,
+    dask_local: DaskLocal = None,
     out_dir: Annotated[
         Path | None,
         typer.Option("--out", help="Output folder (default: results/sweep-<file name>)."),
     ] = None,
-    set_: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="Override a value: PATH=VALUE (TOML value); repeatable."),
-    ] = None,
+    set_: Sets = None,
 ) -> None:
     """Sweep parameters: one row per point x replication in OUT/data/*.parquet (written as
     batches finish) and OUT/sweep.csv; re-running the same sweep resumes where it stopped."""

@@ -12,10 +12,10 @@ import pandas as pd
 from matplotlib import ticker
 
 from iaas_sim.analysis.plots import (
-    BANDS,
     _date_axis,
     _dates,
     _new_axes,
+    draw_thresholds,
     format_money,
     money_axis,
 )
@@ -69,17 +69,7 @@ def plot_utilisation(result: Result, ax: Axes | None = None) -> Axes:
     m, x = result.monthly, _dates(result.monthly)
     ax.axhspan(0.0, 0.55, color="tab:red", alpha=0.07)
     ax.axhspan(0.75, 0.85, color="tab:green", alpha=0.10)
-    for level, name, color in BANDS:
-        ax.axhline(level, color=color, lw=0.8, alpha=0.8)
-        ax.annotate(
-            name,
-            (0.0, level),
-            xycoords=("axes fraction", "data"),
-            xytext=(4, 2),
-            textcoords="offset points",
-            fontsize=7,
-            color=color,
-        )
+    draw_thresholds(ax, fontsize=7)
     ax.plot(x, m["utilisation"], color="tab:blue", lw=2, label="utilisation (mean)")
     ax.plot(x, m["utilisation_peak"], color="tab:purple", lw=1, label="utilisation (peak hour)")
     ax.set_ylim(0.0, 1.05)

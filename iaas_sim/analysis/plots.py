@@ -195,6 +195,23 @@ BANDS: tuple[tuple[float, str, str], ...] = (
 """Cloudwatt's utilisation thresholds, as drawn on utilisation plots."""
 
 
+def draw_thresholds(ax: Axes, fontsize: int = 8) -> None:
+    """The 55 / 75 / 85 % lines, each labelled at the left edge."""
+    for level, name, color in BANDS:
+        ax.axhline(level, color=color, lw=1, alpha=0.8)
+        ax.annotate(
+            name,
+            (0.0, level),
+            xycoords=("axes fraction", "data"),
+            xytext=(4, 2),
+            textcoords="offset points",
+            ha="left",
+            va="bottom",
+            fontsize=fontsize,
+            color=color,
+        )
+
+
 def plot_pooling(curve: PoolingCurve, ax: Axes | None = None) -> Axes:
     """Utilisation achievable against the number of customers: the simulated mean with
     its 5-95 % band across books, the square-root law beside it, the 55 / 75 / 85 %
@@ -225,19 +242,8 @@ def plot_pooling(curve: PoolingCurve, ax: Axes | None = None) -> Axes:
         lw=1.2,
         label=f"limit, infinitely many customers ({curve.limit:.0%})",
     )
-    for level, name, color in BANDS:
-        ax.axhline(level, color=color, lw=1, alpha=0.8)
-        ax.annotate(
-            name,
-            (0.0, level),
-            xycoords=("axes fraction", "data"),
-            xytext=(4, 2),
-            textcoords="offset points",
-            ha="left",
-            va="bottom",
-            fontsize=8,
-            color=color,
-        )
+    draw_thresholds(ax)
+    for level, _name, color in BANDS:
         n = curve.customers_needed.get(level)
         if n is not None and t["customers"].iloc[0] < n <= t["customers"].iloc[-1]:
             ax.plot([n], [level], "D", color=color, ms=6)
