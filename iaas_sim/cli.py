@@ -22,6 +22,7 @@ from iaas_sim.cli_common import (
 from iaas_sim.cli_mc import mc
 from iaas_sim.cli_plot import compare, plot
 from iaas_sim.cli_pooling import pooling
+from iaas_sim.cli_report import report
 from iaas_sim.cli_sensitivity import sensitivity, solve
 from iaas_sim.cli_sweep import sweep
 from iaas_sim.scenario import ScenarioError, load_scenario
@@ -40,6 +41,7 @@ app.command()(sensitivity)
 app.command()(solve)
 app.command()(plot)
 app.command()(compare)
+app.command()(report)
 
 
 @app.command()
@@ -115,29 +117,12 @@ def schema(
 
 
 def _print_summary(metrics: dict[str, Any], metadata: dict[str, Any]) -> None:
-    from iaas_sim.analysis.plots import format_money
+    from iaas_sim.analysis.summary import metric_rows
 
-    cur = metadata.get("currency", "EUR")
     table = Table(title=f"{metadata['scenario_name']} (seed {metadata['seed']})")
     table.add_column("metric")
     table.add_column("value", justify="right")
-    irr = metrics["irr"]
-    rows = [
-        ("revenue, whole run", format_money(metrics["total_revenue"], cur)),
-        *((f"revenue {y}", format_money(v, cur)) for y, v in metrics["revenue_by_year"].items()),
-        ("break-even (EBITDA > 0 for good)", metrics["breakeven_month"] or "never"),
-        ("payback (cumulative free cash flow back to 0)", metrics["payback_month"] or "never"),
-        ("peak funding", format_money(metrics["peak_funding"], cur)),
-        ("NPV", format_money(metrics["npv"], cur)),
-        ("IRR", "undefined" if irr is None else f"{irr:.1%}"),
-        ("mean utilisation", f"{metrics['mean_utilisation']:.1%}"),
-        ("months below low threshold", str(metrics["months_below_low_threshold"])),
-        ("months above high threshold", str(metrics["months_above_high_threshold"])),
-        ("pooling gain", f"{metrics['pooling_gain']:.2f}"),
-        ("customers at the end", f"{metrics['final_customers']:,}"),
-        ("customers lost (capacity full)", f"{metrics['lost_customers']:,}"),
-    ]
-    for name, value in rows:
+    for name, value in metric_rows(metrics, metadata.get("currency", "EUR")):
         table.add_row(name, value)
     out.print(table)
 

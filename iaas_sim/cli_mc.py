@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 import typer
 from rich.table import Table
 
@@ -23,8 +22,6 @@ from iaas_sim.cli_common import (
     warn,
 )
 from iaas_sim.scenario import Problem, ScenarioError, load_scenario
-
-SUMMARY = ("total_revenue", "npv", "peak_funding", "mean_utilisation", "pooling_gain")
 
 
 def mc(
@@ -92,28 +89,13 @@ def _goal(text: str, parse: Any) -> Any:
 
 
 def _print(result: Any) -> None:
-    from iaas_sim.analysis.plots import format_money
+    from iaas_sim.analysis.summary import goal_lines, mc_rows
 
-    m = result.metrics
-    table = Table(title=f"{result.metadata['scenario_name']}: {len(m):,} replications")
+    table = Table(title=f"{result.metadata['scenario_name']}: {len(result.metrics):,} replications")
     for name in ("metric", "5 %", "median", "95 %"):
         table.add_column(name, justify="right" if name != "metric" else "left", no_wrap=True)
-    for name in (*result.metadata["uncertain_inputs"], *SUMMARY):
-        if name not in m:
-            continue
-        values = np.asarray(m[name], dtype=float)
-        values = values[np.isfinite(values)]
-        if not len(values):
-            continue
-        q = np.quantile(values, (0.05, 0.5, 0.95))
-        money = name in ("total_revenue", "npv", "peak_funding")
-        cells = [format_money(v) if money else f"{v:.4g}" for v in q]
+    for name, cells in mc_rows(result):
         table.add_row(name, *cells)
-    paid = m["payback_month"].notna().mean() if "payback_month" in m else float("nan")
-    table.add_row("share paying back within the run", f"{paid:.1%}", "", "")
     out.print(table)
-    for row in result.goals.itertuples():
-        sys.stdout.write(
-            f"P({row.goal}) = {row.probability:.1%} ± {row.standard_error:.1%} "
-            f"({row.replications:,} replications)\n"
-        )
+    for line in goal_lines(result):
+        sys.stdout.write(line + "\n")

@@ -54,6 +54,8 @@ def plot_fan(
     if _is_money(column):
         money_axis(ax, currency)
         ax.axhline(0, color="0.3", lw=0.8)
+    if column.startswith("utilisation"):
+        ax.yaxis.set_major_formatter(ticker.PercentFormatter(1.0))
     _date_axis(ax)
     ax.set_ylabel(column + (f" ({currency})" if _is_money(column) else ""))
     ax.set_title(f"{column}: {len(mc.metrics):,} replications")

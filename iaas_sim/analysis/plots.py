@@ -14,23 +14,14 @@ from matplotlib import dates as mdates
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
+from iaas_sim.analysis.summary import SYMBOLS as SYMBOLS
+from iaas_sim.analysis.summary import format_money as format_money
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from iaas_sim.engine.result import Result
     from iaas_sim.experiments.pooling_curve import PoolingCurve
-
-SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
-
-
-def format_money(value: float, currency: str = "EUR") -> str:
-    """``1.25e6`` -> ``€1.25M``; k / M / bn with the currency's symbol or code."""
-    sym = SYMBOLS.get(currency, currency + " ")
-    sign, v = ("-" if value < 0 else ""), abs(value)
-    for scale, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
-        if v >= scale:
-            return f"{sign}{sym}{v / scale:.3g}{suffix}"
-    return f"{sign}{sym}{v:.3g}"
 
 
 def money_axis(ax: Axes, currency: str, axis: str = "y") -> None:

@@ -147,6 +147,7 @@ def monte_carlo(
         "scenario_name": sc.name,
         "scenario_hash": scenario_hash(sc),
         "seed": root,
+        "currency": sc.run.currency,
         "replications": n_replications,
         "uncertain_inputs": list(sc.uncertain),
     }

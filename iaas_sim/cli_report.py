@@ -1,0 +1,124 @@
+"""``iaas-sim report``: one self-contained HTML page for a scenario."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from iaas_sim.cli_common import (
+    EXIT_BAD_INPUT,
+    DaskLocal,
+    Jobs,
+    Scheduler,
+    Sets,
+    check_out_dir,
+    fail,
+    parse_assignments,
+    scheduler_of,
+    warn,
+)
+from iaas_sim.scenario import Problem, ScenarioError, load_scenario
+
+
+def report(
+    file: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
+    n: Annotated[
+        int,
+        typer.Option(
+            "-n",
+            "--replications",
+            help="Replications (over 1: Monte Carlo bands and goals).",
+            min=1,
+        ),
+    ] = 1,
+    seed: Annotated[int | None, typer.Option(help="Root seed (default: run.seed).", min=0)] = None,
+    goal: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A goal whose probability to show (needs -n 2 or more), e.g. "
+            "'cumulative_cash >= 0 by 2020-12'; repeatable (default: npv >= 0 and payback "
+            "within the run)."
+        ),
+    ] = None,
+    jobs: Jobs = None,
+    scheduler: Scheduler = None,
+    dask_local: DaskLocal = None,
+    out_file: Annotated[
+        Path | None,
+        typer.Option("--out", help="Page to write (default: results/<file name>-report.html)."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option(help="Overwrite --out even if it is not an earlier report.")
+    ] = False,
+    set_: Sets = None,
+) -> None:
+    """Write one self-contained HTML page (it opens offline): key inputs, metrics, charts
+    and, with -n over 1, Monte Carlo bands and goal probabilities."""
+    from iaas_sim.analysis.report import report as write_report
+    from iaas_sim.experiments.goals import parse_goal
+    from iaas_sim.progress import ProgressDisplay
+
+    try:
+        scenario = load_scenario(file)
+        if set_:
+            scenario = scenario.override(parse_assignments(set_))
+        goals = []
+        for text in goal or []:
+            try:
+                goals.append(parse_goal(text))
+            except ValueError as exc:
+                raise ScenarioError([Problem("--goal", str(exc))]) from None
+        if goals and n < 2:
+            raise ScenarioError([Problem("--goal", "goals need -n 2 or more replications")])
+    except ScenarioError as exc:
+        fail(exc)
+    target = out_file if out_file is not None else Path("results") / f"{file.stem}-report.html"
+    _check_target(target, force)
+    where = scheduler_of(scheduler, dask_local)
+    warn(file, scenario)
+    command = "iaas-sim " + shlex.join(sys.argv[1:]) if sys.argv[1:] else None
+    try:
+        shown = ProgressDisplay(n, f"{scenario.name}: replications") if n > 1 else None
+        with shown if shown is not None else nullcontext():
+            written = write_report(
+                scenario,
+                target,
+                n_replications=n,
+                seed=seed,
+                goals=goals,
+                n_jobs=jobs,
+                progress=shown.advance if shown is not None else None,
+                scheduler=where,
+                source=str(file),
+                command=command,
+            )
+    except ValueError as exc:  # a goal naming nothing, an unreachable scheduler...
+        fail(ScenarioError([Problem(getattr(exc, "option", ""), str(exc))]))
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted: nothing written\n")
+        raise typer.Exit(130) from None
+    sys.stdout.write(f"wrote {written}\n")
+
+
+def _check_target(target: Path, force: bool) -> None:
+    """Refuse a folder, an unwritable place, or a file that is not an earlier report
+    (unless ``force``): a mistyped ``--out`` must not destroy a scenario file."""
+    from iaas_sim.analysis.report import GENERATOR
+
+    check_out_dir(target.parent)
+    problem = None
+    if target.is_dir():
+        problem = "is a folder; give the page's file name"
+    elif target.exists() and not force:
+        with open(target, "rb") as existing:
+            head = existing.read(4096)
+        if f'name="generator" content="{GENERATOR}'.encode() not in head:
+            problem = "exists and is not an iaas-sim report (add --force to overwrite it)"
+    if problem:
+        sys.stderr.write(f"--out: {problem} (got '{target}')\n")
+        raise typer.Exit(EXIT_BAD_INPUT)
