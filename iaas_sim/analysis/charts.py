@@ -4,7 +4,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, Literal
 
 import matplotlib as mpl
 import numpy as np
@@ -136,48 +138,52 @@ def plot_sweep_heatmap(
     ax: Axes | None = None,
     threshold: float | None = None,
     currency: str = "EUR",
+    agg: Literal["mean", "median"] = "mean",
+    fmt: Callable[[float], str] | None = None,
+    label: str | None = None,
 ) -> Axes:
-    """Two swept parameters against a metric: its mean over replications per point, or,
-    with ``threshold``, the share of replications where it reaches the threshold (missing
-    values fail). Cells are annotated."""
+    """Two swept parameters against a metric: its mean (or ``agg="median"``) over
+    replications per point, or, with ``threshold``, the share of replications where it
+    reaches the threshold (missing values fail). Cells are annotated with ``fmt`` (default:
+    money, a share or 3 digits); a cell whose value is infinite (e.g. "never") or missing is
+    left blank and annotated "never" or "-". ``label`` replaces the colour bar's label."""
+    if agg not in ("mean", "median"):
+        raise ValueError(f"agg must be 'mean' or 'median', got {agg!r}")
     ax = _new_axes(ax)
     values = pd.to_numeric(table[metric], errors="coerce")
     frame = table.assign(_v=values if threshold is None else (values >= threshold).astype(float))
-    grid = frame.pivot_table(index=y, columns=x, values="_v", aggfunc="mean").sort_index()
-    image = ax.imshow(grid.to_numpy(), origin="lower", aspect="auto", cmap="viridis")
+    grid = frame.pivot_table(index=y, columns=x, values="_v", aggfunc=agg).sort_index()
+    cells = grid.to_numpy(dtype=float)
+    image = ax.imshow(np.ma.masked_invalid(cells), origin="lower", aspect="auto", cmap="viridis")
     ax.set_xticks(range(grid.shape[1]), [f"{v:.4g}" for v in grid.columns])
     ax.set_yticks(range(grid.shape[0]), [f"{v:.4g}" for v in grid.index])
     ax.set_xlabel(x)
     ax.set_ylabel(y)
-    money = threshold is None and _is_money(metric)
-    label = (
-        f"mean {metric} over replications" + (f" ({currency})" if money else "")
-        if threshold is None
-        else f"P({metric} >= {threshold:,.4g})"
-    )
+    money = threshold is None and _is_money(metric) and fmt is None
+    if label is None:
+        label = (
+            f"{agg} {metric} over replications" + (f" ({currency})" if money else "")
+            if threshold is None
+            else f"P({metric} >= {threshold:,.4g})"
+        )
+    if fmt is None:
+        if threshold is not None:
+            fmt = "{:.0%}".format
+        elif money:
+            fmt = partial(format_money, currency=currency)
+        else:
+            fmt = "{:.3g}".format
     bar = ax.figure.colorbar(image, ax=ax)
     bar.set_label(label)
-    if money:
-        bar.ax.yaxis.set_major_formatter(
-            ticker.FuncFormatter(lambda v, _p: format_money(v, currency))
-        )
-    elif threshold is not None:
-        bar.ax.yaxis.set_major_formatter(ticker.PercentFormatter(1.0))
-    for (i, j), v in np.ndenumerate(grid.to_numpy()):
-        text = (
-            f"{v:.0%}"
-            if threshold is not None
-            else (format_money(v, currency) if _is_money(metric) else f"{v:.3g}")
-        )
-        ax.text(
-            j,
-            i,
-            text,
-            ha="center",
-            va="center",
-            fontsize=7,
-            color="white" if v < np.nanmean(grid.to_numpy()) else "black",
-        )
+    bar.ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _p: fmt(v)))
+    finite = cells[np.isfinite(cells)]
+    middle = float(np.mean(finite)) if finite.size else 0.0
+    for (i, j), v in np.ndenumerate(cells):
+        if np.isfinite(v):
+            text, color = fmt(v), "white" if v < middle else "black"
+        else:
+            text, color = ("never" if v == np.inf else "-"), "black"
+        ax.text(j, i, text, ha="center", va="center", fontsize=7, color=color)
     ax.set_title(label)
     return ax
 

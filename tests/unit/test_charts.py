@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import iaas_sim as sim
@@ -109,6 +110,34 @@ def test_heatmap_has_a_cell_per_point_mean_or_probability(tmp_path: Path) -> Non
     assert set(np.unique(ax2.images[0].get_array())) <= {0.0, 0.5, 1.0}
     assert ax2.get_title().startswith("P(total_revenue >= ")
     rendered(ax, tmp_path, "heatmap")
+
+
+def test_heatmap_median_with_never_cells_and_own_format() -> None:
+    # Payback in months after the start, "never" as infinity: a point whose median is
+    # never is left blank and says so; the others show the median in the given format.
+    table = pd.DataFrame(
+        {
+            "price": [1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 2, 2],
+            "discount": [0] * 6 + [1] * 6,
+            "payback": [30, 40, 90, 20, 22, 24, np.inf, np.inf, 50, 30, np.inf, 31],
+        }
+    )
+    ax = plot_sweep_heatmap(
+        table,
+        "price",
+        "discount",
+        "payback",
+        agg="median",
+        fmt="{:.0f} months".format,
+        label="median payback",
+    )
+    texts = [t.get_text() for t in ax.texts]
+    assert texts == ["40 months", "22 months", "never", "31 months"]
+    grid = ax.images[0].get_array()
+    assert grid.mask.tolist() == [[False, False], [True, False]]
+    assert ax.get_title() == "median payback"
+    with pytest.raises(ValueError, match="agg must be"):
+        plot_sweep_heatmap(table, "price", "discount", "payback", agg="max")  # type: ignore[arg-type]
 
 
 def test_tornado_puts_the_largest_swing_on_top(tmp_path: Path) -> None:
