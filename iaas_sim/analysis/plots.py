@@ -66,12 +66,18 @@ def plot_cashflow(
     many = [results] if not isinstance(results, Sequence) else list(results)
     names = list(labels) if labels else [r.metadata.get("scenario_name", "") for r in many]
     currency = many[0].metadata.get("currency", "EUR")
+    balance = False  # the cash balance is drawn for a lone result with funding
     for k, (res, name) in enumerate(zip(many, names, strict=True)):
         color = mpl.colormaps["tab10"](k % 10)
         m, x = res.monthly, _dates(res.monthly)
         cum = m["cumulative_free_cash_flow"].to_numpy()
-        ax.plot(x, cum, color=color, lw=2, label=f"{name} (cumulative free cash flow)")
+        trough = int(np.argmin(cum))
+        peak = f"peak funding {format_money(-cum[trough], currency)}" if cum[trough] < 0 else ""
+        # Several curves: peak funding goes in the legend (troughs often coincide).
+        label = f"{name} (cumulative free cash flow" + (f"; {peak})" if peak and many[1:] else ")")
+        ax.plot(x, cum, color=color, lw=2, label=label)
         if m["funding"].abs().sum() > 0 and len(many) == 1:
+            balance = True
             ax.plot(
                 x,
                 m["cumulative_cash"],
@@ -80,35 +86,42 @@ def plot_cashflow(
                 ls="--",
                 label="cash balance (with funding)",
             )
-        trough = int(np.argmin(cum))
-        if cum[trough] < 0:
-            ha = _side(trough, len(cum))
+        if peak:
+            ax.plot([x[trough]], [cum[trough]], "v", color=color, ms=7)
+        if peak and len(many) == 1:
             ax.annotate(
-                f"peak funding {format_money(-cum[trough], currency)}",
+                peak,
                 (x[trough], cum[trough]),
                 xytext=(0, -14),
                 textcoords="offset points",
-                ha=ha,
+                ha=_side(trough, len(cum)),
                 va="top",
                 fontsize=8,
                 color=color,
             )
-            ax.plot([x[trough]], [cum[trough]], "v", color=color, ms=7)
-        _mark_month(ax, m, res.metrics.get("breakeven_month"), "break-even", color, "o")
-        _mark_month(ax, m, res.metrics.get("payback_month"), "payback", color, "*")
+        _mark_month(ax, m, res.metrics.get("breakeven_month"), "break-even", color, "o", k)
+        _mark_month(ax, m, res.metrics.get("payback_month"), "payback", color, "*", k)
     _finish_money_axes(
         ax,
         currency,
         f"cumulative free cash flow ({currency})",
-        "Cumulative free cash flow (the J-curve) and cash balance",
+        "Cumulative free cash flow (the J-curve)" + (" and cash balance" if balance else ""),
     )
     ax.margins(y=0.15)
     return ax
 
 
 def _mark_month(
-    ax: Axes, monthly: pd.DataFrame, month: str | None, text: str, color: object, marker: str
+    ax: Axes,
+    monthly: pd.DataFrame,
+    month: str | None,
+    text: str,
+    color: object,
+    marker: str,
+    curve: int = 0,
 ) -> None:
+    """A marker and a label at ``month`` of curve number ``curve`` (labels of later curves
+    sit higher, so that curves marked at the same place keep readable labels)."""
     if not month:
         return
     months = pd.PeriodIndex(monthly.index)
@@ -120,7 +133,7 @@ def _mark_month(
     ax.annotate(
         f"{text} {month}",
         (x, y),
-        xytext=(-6 if ha == "right" else 6, 8),
+        xytext=(-6 if ha == "right" else 6, 8 + 11 * curve),
         textcoords="offset points",
         ha=ha,
         fontsize=8,

@@ -17,7 +17,7 @@ from iaas_sim.analysis.charts import (
     plot_tornado,
     plot_utilisation,
 )
-from iaas_sim.analysis.plots import save_figure
+from iaas_sim.analysis.plots import format_money, plot_cashflow, save_figure
 from tests.conftest import ROOT, tiny
 
 GROWING = {
@@ -36,6 +36,36 @@ def numergy() -> sim.Result:
 def rendered(ax: object, tmp_path: Path, name: str) -> None:
     path = save_figure(ax.figure, tmp_path / f"{name}.png")  # type: ignore[attr-defined]
     assert path.stat().st_size > 10_000
+
+
+def test_cashflow_marks_peak_funding_payback_and_overlays_runs(
+    numergy: sim.Result, tmp_path: Path
+) -> None:
+    minimal = sim.simulate(sim.load_scenario(ROOT / "scenarios/minimal.toml"))
+    ax = plot_cashflow(minimal)
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert "cash balance (with funding)" in labels  # a lone run with funding
+    texts = [t.get_text() for t in ax.texts]
+    peak = format_money(minimal.metrics["peak_funding"])
+    assert f"peak funding {peak}" in texts
+    assert f"payback {minimal.metrics['payback_month']}" in texts
+    curve = ax.get_lines()[0]
+    np.testing.assert_allclose(
+        curve.get_ydata(), minimal.monthly["cumulative_free_cash_flow"].to_numpy()
+    )
+    assert ax.get_title().endswith("and cash balance")
+    rendered(ax, tmp_path, "cashflow")
+
+    both = plot_cashflow([minimal, numergy], labels=["minimal", "numergy"])
+    legend = [t.get_text() for t in both.get_legend().get_texts()]
+    assert legend == [
+        f"minimal (cumulative free cash flow; peak funding {peak})",
+        "numergy (cumulative free cash flow; peak funding "
+        f"{format_money(numergy.metrics['peak_funding'])})",
+    ]
+    assert not any("peak funding" in t.get_text() for t in both.texts)  # in the legend
+    assert both.get_title() == "Cumulative free cash flow (the J-curve)"
+    rendered(both, tmp_path, "cashflow-two")
 
 
 def test_fan_draws_two_bands_the_median_and_the_target(tmp_path: Path) -> None:
