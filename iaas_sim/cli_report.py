@@ -52,6 +52,9 @@ def report(
         Path | None,
         typer.Option("--out", help="Page to write (default: results/<file name>-report.html)."),
     ] = None,
+    pooling: Annotated[
+        bool, typer.Option(help="Add the pooling curve of the scenario's customer mix.")
+    ] = True,
     force: Annotated[
         bool, typer.Option(help="Overwrite --out even if it is not an earlier report.")
     ] = False,
@@ -96,6 +99,7 @@ def report(
                 scheduler=where,
                 source=str(file),
                 command=command,
+                pooling=pooling,
             )
     except ValueError as exc:  # a goal naming nothing, an unreachable scheduler...
         fail(ScenarioError([Problem(getattr(exc, "option", ""), str(exc))]))

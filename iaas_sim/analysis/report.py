@@ -19,7 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from iaas_sim.analysis import charts, inputs
-from iaas_sim.analysis.plots import make_cashflow_figure
+from iaas_sim.analysis.plots import make_cashflow_figure, plot_pooling
 from iaas_sim.analysis.summary import (
     QUANTILES,
     format_money,
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from iaas_sim.experiments.executor import Progress
     from iaas_sim.experiments.goals import Goal
     from iaas_sim.experiments.montecarlo import MonteCarloResult
+    from iaas_sim.experiments.pooling_curve import PoolingCurve
     from iaas_sim.scenario import Scenario
 
 GENERATOR = "iaas-sim report"
@@ -81,11 +82,13 @@ def report(
     scheduler: Any = None,
     source: str | None = None,
     command: str | None = None,
+    pooling: bool = True,
 ) -> Path:
     """Simulate ``scenario`` (and, when ``n_replications > 1``, run a Monte Carlo with
     ``goals``; default goals: NPV >= 0 and payback within the run), then write the HTML
     report to ``out`` through a temporary file renamed into place. ``source``: the file
-    name shown on the page; ``command``: the command line that makes the page again."""
+    name shown on the page; ``command``: the command line that makes the page again;
+    ``pooling``: add the pooling curve of the scenario's customer mix (a few seconds)."""
     from iaas_sim.engine import simulate
     from iaas_sim.engine.result import atomic_write
     from iaas_sim.experiments.montecarlo import monte_carlo
@@ -109,7 +112,12 @@ def report(
             scheduler=scheduler,
         )
     result = simulate(sc, seed=root)
-    page = build_report(sc, result, mc, source=source, command=command)
+    curve = None
+    if pooling:
+        from iaas_sim.experiments.pooling_curve import pooling_curve
+
+        curve = pooling_curve(sc)
+    page = build_report(sc, result, mc, source=source, command=command, curve=curve)
     path = Path(out)
     return atomic_write(path, lambda tmp: Path(tmp).write_text(page, encoding="utf-8"))
 
@@ -127,8 +135,9 @@ def build_report(
     source: str | None = None,
     generated: datetime | None = None,
     command: str | None = None,
+    curve: PoolingCurve | None = None,
 ) -> str:
-    """The page, as a string."""
+    """The page, as a string; ``curve``: the scenario's pooling curve, drawn if given."""
     meta = result.metadata
     currency = meta.get("currency", "EUR")
     version = escape(str(meta.get("package_version", "")))
@@ -152,7 +161,7 @@ def build_report(
         f'<p class="desc">{escape(scenario.description)}</p>' if scenario.description else "",
         f'<p class="meta">{" · ".join(facts)}</p>',
         _headline(result, mc, currency),
-        *_charts_section(result),
+        *_charts_section(result, curve),
         *_years_section(result, currency),
         *(_mc_section(mc) if mc is not None else []),
         *_inputs_section(scenario),
@@ -183,7 +192,7 @@ def _headline(result: Result, mc: MonteCarloResult | None, currency: str) -> str
     )
 
 
-def _charts_section(result: Result) -> list[str]:
+def _charts_section(result: Result, curve: PoolingCurve | None) -> list[str]:
     pictures: list[tuple[str, Axes | Figure, str]] = [
         (
             "Cash flow",
@@ -200,6 +209,19 @@ def _charts_section(result: Result) -> list[str]:
         ("Revenue by stream", charts.plot_revenue_mix(result, by="stream"), ""),
         ("Revenue by channel", charts.plot_revenue_mix(result, by="channel"), ""),
     ]
+    if curve is not None:
+        run = result.metrics["mean_utilisation"]
+        pictures.append(
+            (
+                "Pooling",
+                plot_pooling(curve),
+                "Mean utilisation achievable against the number of customers sharing the "
+                "capacity, for this scenario's customer mix (its segments' usage profiles, "
+                "weighted by their potential customers) at the capacity that serves "
+                f"{curve.spec.service_level:.1%} of hours; the run's mean utilisation is "
+                f"{run:.1%}.",
+            )
+        )
     out = ["<h2>Charts</h2>"]
     for title, drawn, caption in pictures:
         out.append(f"<h3>{title}</h3>")

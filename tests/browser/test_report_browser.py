@@ -95,7 +95,7 @@ def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
 
     assert problems == []
     assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
-    assert len(images) == 8
+    assert len(images) == 9  # 4 charts of the run, the pooling curve, 4 fans
     for img in images:
         assert img["ok"], img
         assert img["w"] > 300, img
