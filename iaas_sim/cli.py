@@ -12,8 +12,10 @@ from rich.table import Table
 
 from iaas_sim.cli_common import (
     EXIT_BAD_INPUT,
+    Force,
     check_out_dir,
     fail,
+    mark_out_dir,
     out,
     parse_assignments,
     print_problems,
@@ -79,6 +81,7 @@ def run(
             "pricing.vm_hour_price=0.04; repeatable.",
         ),
     ] = None,
+    force: Force = False,
 ) -> None:
     """Simulate a scenario; write monthly.csv, monthly.parquet, metrics.json, cashflow.png."""
     from iaas_sim.engine import simulate
@@ -90,7 +93,7 @@ def run(
     except ScenarioError as exc:
         fail(exc)
     target = out_dir if out_dir is not None else Path("results") / file.stem
-    check_out_dir(target)
+    check_out_dir(target, "run", force)
     warn(file, scenario)
     result = simulate(scenario, seed=seed)
     written = result.save(target)
@@ -98,6 +101,7 @@ def run(
         from iaas_sim.analysis.plots import make_cashflow_figure, save_figure
 
         written.append(save_figure(make_cashflow_figure(result), target / "cashflow.png"))
+    written.append(mark_out_dir(target, "run", written, result.metadata))
     _print_summary(result.metrics, result.metadata)
     sys.stdout.write("wrote " + ", ".join(str(p) for p in written) + "\n")
 

@@ -45,8 +45,24 @@ def parse_assignments(items: list[str]) -> dict[str, Any]:
     return changes
 
 
-def check_out_dir(target: Path) -> None:
-    """Refuse, before any work, an output folder that cannot be written."""
+MARKER = "iaas-sim.json"
+"""Written last in every output folder: the command, the files it wrote, the package
+version, the scenario's hash and the seed. A folder holding it, from the same command, may
+be written again without ``--force``."""
+
+Force = Annotated[
+    bool,
+    typer.Option(
+        help="Write into a non-empty --out folder (files of the same names are replaced, "
+        "the others kept)."
+    ),
+]
+
+
+def check_out_dir(target: Path, command: str | None = None, force: bool = False) -> None:
+    """Refuse, before any work, an output folder that cannot be written, or (``command``
+    given, without ``force``) one that is not empty and holds no earlier output of
+    ``iaas-sim command``."""
     problem = None
     if target.exists() and not target.is_dir():
         problem = "exists and is not a folder"
@@ -54,9 +70,50 @@ def check_out_dir(target: Path) -> None:
         parent = next(p for p in [target, *target.parents] if p.exists())
         if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
             problem = f"cannot be created or written ({parent} is not writable)"
+        elif command is not None and not force and target.is_dir():
+            entries = sorted(p.name for p in target.iterdir())
+            if entries and _owner(target) != command:
+                shown = ", ".join(entries[:4]) + (", ..." if len(entries) > 4 else "")
+                problem = (
+                    f"is not empty (it holds {shown}) and holds no earlier output of "
+                    f"'iaas-sim {command}': give a new or empty folder, or add --force to "
+                    "write into it"
+                )
     if problem:
         sys.stderr.write(f"--out: {problem} (got '{target}')\n")
         raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def mark_out_dir(target: Path, command: str, written: list[Path], metadata: dict[str, Any]) -> Path:
+    """Write ``iaas-sim.json`` in ``target`` (last, so that it names complete files)."""
+    import json
+    import shlex
+
+    from iaas_sim.engine.result import atomic_write
+
+    document: dict[str, Any] = {
+        "command": command,
+        "command_line": "iaas-sim " + shlex.join(sys.argv[1:]),
+        "files": sorted({p.name for p in written}),
+        **{k: metadata[k] for k in ("package_version", "scenario_hash", "seed") if k in metadata},
+    }
+    if "package_version" not in document:
+        from iaas_sim.engine.simulate import package_version
+
+        document["package_version"] = package_version()
+    text = json.dumps(document, indent=2, sort_keys=True) + "\n"
+    return atomic_write(target / MARKER, lambda p: Path(p).write_text(text))
+
+
+def _owner(folder: Path) -> str | None:
+    """The command that wrote ``folder``, from its marker (None: none or unreadable)."""
+    import json
+
+    try:
+        found = json.loads((folder / MARKER).read_text())
+    except (OSError, ValueError):
+        return None
+    return found.get("command") if isinstance(found, dict) else None
 
 
 def warn(path: Path, scenario: Scenario) -> None:

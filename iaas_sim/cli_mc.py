@@ -11,11 +11,13 @@ from rich.table import Table
 
 from iaas_sim.cli_common import (
     DaskLocal,
+    Force,
     Jobs,
     Scheduler,
     Sets,
     check_out_dir,
     fail,
+    mark_out_dir,
     out,
     parse_assignments,
     scheduler_of,
@@ -42,6 +44,7 @@ def mc(
         Path | None, typer.Option("--out", help="Output folder (default: results/mc-<file name>).")
     ] = None,
     set_: Sets = None,
+    force: Force = False,
 ) -> None:
     """Monte Carlo: N replications (uncertain inputs drawn in each); writes
     replications.csv/.parquet, bands.csv, goals.csv and metadata.json."""
@@ -57,7 +60,7 @@ def mc(
     except ScenarioError as exc:
         fail(exc)
     target = out_dir if out_dir is not None else Path("results") / f"mc-{file.stem}"
-    check_out_dir(target)
+    check_out_dir(target, "mc", force)
     where = scheduler_of(scheduler, dask_local)
     warn(file, scenario)
     try:
@@ -77,6 +80,7 @@ def mc(
         sys.stderr.write("interrupted: nothing written\n")
         raise typer.Exit(130) from None
     written = result.save(target)
+    written.append(mark_out_dir(target, "mc", written, result.metadata))
     _print(result)
     sys.stdout.write("wrote " + ", ".join(str(p) for p in written) + "\n")
 

@@ -9,7 +9,14 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from iaas_sim.cli_common import check_out_dir, fail, out, parse_assignments
+from iaas_sim.cli_common import (
+    Force,
+    check_out_dir,
+    fail,
+    mark_out_dir,
+    out,
+    parse_assignments,
+)
 from iaas_sim.scenario import Problem, ScenarioError, load_scenario
 
 
@@ -52,13 +59,14 @@ def pooling(
         Path | None, typer.Option("--out", help="Output folder (default: results/pooling-<name>).")
     ] = None,
     plot: Annotated[bool, typer.Option(help="Also write pooling.png.")] = True,
+    force: Force = False,
 ) -> None:
     """The pooling curve: utilisation achievable and capacity needed against the number of
     customers, beside the square-root law; writes pooling.csv and pooling.png."""
     from iaas_sim.experiments.pooling_curve import THRESHOLDS, pooling_curve
 
     target = _pooling_target(file, out_dir)
-    check_out_dir(target)
+    check_out_dir(target, "pooling", force)
     try:
         curve = pooling_curve(
             _curve_source(file, profile or [], vms, cv),
@@ -76,6 +84,7 @@ def pooling(
         from iaas_sim.analysis.plots import make_pooling_figure, save_figure
 
         written.append(save_figure(make_pooling_figure(curve), target / "pooling.png"))
+    written.append(mark_out_dir(target, "pooling", written, {"seed": curve.spec.seed}))
     _print_curve(curve, THRESHOLDS)
     sys.stdout.write("wrote " + ", ".join(str(p) for p in written) + "\n")
 

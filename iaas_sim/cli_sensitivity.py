@@ -11,11 +11,13 @@ from rich.table import Table
 
 from iaas_sim.cli_common import (
     DaskLocal,
+    Force,
     Jobs,
     Scheduler,
     Sets,
     check_out_dir,
     fail,
+    mark_out_dir,
     out,
     parse_assignments,
     scheduler_of,
@@ -46,6 +48,7 @@ def sensitivity(
         typer.Option("--out", help="Output folder (default: results/sensitivity-<file name>)."),
     ] = None,
     set_: Sets = None,
+    force: Force = False,
 ) -> None:
     """Which inputs matter: one-at-a-time swings (tornado), Sobol indices or Morris effects;
     writes sensitivity.csv."""
@@ -69,7 +72,7 @@ def sensitivity(
         fail(exc)
     where = scheduler_of(scheduler, dask_local)
     target = out_dir if out_dir is not None else Path("results") / f"sensitivity-{file.stem}"
-    check_out_dir(target)
+    check_out_dir(target, "sensitivity", force)
     warn(file, scenario)
     k = len(params)
     points = {"oat": 1 + 2 * k, "sobol": samples * (k + 2), "morris": samples * (k + 1)}[method]
@@ -91,6 +94,13 @@ def sensitivity(
         fail(ScenarioError([Problem(getattr(exc, "option", ""), str(exc))]))
     target.mkdir(parents=True, exist_ok=True)
     written = atomic_write(target / "sensitivity.csv", lambda p: table.to_csv(p, index=False))
+    from iaas_sim.scenario.load import scenario_hash
+
+    facts = {
+        "scenario_hash": scenario_hash(scenario),
+        "seed": scenario.run.seed if seed is None else seed,
+    }
+    mark_out_dir(target, "sensitivity", [written], facts)
     t = Table(title=f"Sensitivity ({method}, {n} replication(s) per point)")
     for column in table.columns:
         t.add_column(column, justify="left" if column in ("metric", "param") else "right")

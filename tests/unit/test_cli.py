@@ -45,12 +45,23 @@ def test_validate_bad_file_lists_every_error_and_exits_2(tmp_path: Path) -> None
     assert "Traceback" not in proc.stderr
 
 
+def document_hash(out: Path) -> str:
+    return str(json.loads((out / "metrics.json").read_text())["metadata"]["scenario_hash"])
+
+
 def test_run_writes_the_four_outputs(tmp_path: Path) -> None:
     out = tmp_path / "out"
     proc = iaas_sim("run", str(ROOT / "scenarios/minimal.toml"), "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["cashflow.png", "metrics.json", "monthly.csv", "monthly.parquet"]
+    outputs = ["cashflow.png", "metrics.json", "monthly.csv", "monthly.parquet"]
+    assert names == sorted([*outputs, "iaas-sim.json"])
+    marker = json.loads((out / "iaas-sim.json").read_text())
+    assert marker["command"] == "run"
+    assert marker["files"] == outputs
+    assert marker["seed"] == 42
+    assert marker["scenario_hash"] == document_hash(out)
+    assert marker["package_version"]
     assert (out / "cashflow.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     document = json.loads((out / "metrics.json").read_text())
     assert document["metadata"]["seed"] == 42
@@ -60,6 +71,33 @@ def test_run_writes_the_four_outputs(tmp_path: Path) -> None:
     assert list(csv.columns) == list(parquet.columns)
     assert len(csv) == 84
     assert "peak funding" in proc.stdout
+
+
+def test_out_folders_holding_other_files_need_force(tmp_path: Path) -> None:
+    scenario = str(ROOT / "scenarios/minimal.toml")
+    short = ["--set", "run.months=6", "--no-plot"]
+    out = tmp_path / "out"
+    assert iaas_sim("run", scenario, *short, "--out", str(out)).returncode == 0
+    again = iaas_sim("run", scenario, *short, "--seed", "7", "--out", str(out))
+    assert again.returncode == 0, again.stderr  # an earlier run's folder is written again
+    assert json.loads((out / "metrics.json").read_text())["metadata"]["seed"] == 7
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("my notes")
+    refused = iaas_sim("run", scenario, *short, "--out", str(mine))
+    assert refused.returncode == 2
+    assert "--out: is not empty (it holds notes.txt)" in refused.stderr
+    assert "--force" in refused.stderr
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]
+    other = iaas_sim("mc", scenario, "--set", "run.months=6", "-n", "2", "--out", str(out))
+    assert other.returncode == 2  # a run folder is not an mc folder
+    assert "holds no earlier output of 'iaas-sim mc'" in other.stderr
+
+    forced = iaas_sim("run", scenario, *short, "--out", str(mine), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert (mine / "notes.txt").read_text() == "my notes"  # kept
+    assert (mine / "monthly.csv").exists()
 
 
 def test_run_seed_option_changes_the_run(tmp_path: Path) -> None:
@@ -148,6 +186,7 @@ def test_run_writes_a_case_scenarios_outputs(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in out.iterdir()) == [
         "cashflow.png",
+        "iaas-sim.json",
         "metrics.json",
         "monthly.csv",
         "monthly.parquet",
