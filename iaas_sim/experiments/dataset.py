@@ -68,7 +68,7 @@ class SweepDataset:
     def read(self, names: list[str]) -> pd.DataFrame:
         """The rows of the batches ``names``, in that order."""
         frames = [pd.read_parquet(self.part(n)) for n in names]
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        return normalise(pd.concat(frames, ignore_index=True)) if frames else pd.DataFrame()
 
 
 TEXT_METRICS = ("breakeven_month", "payback_month")
@@ -82,7 +82,7 @@ def normalise(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
         if column in TEXT_METRICS:
-            out[column] = out[column].astype("string")
+            out[column] = out[column].astype("str")  # pandas' default text type
         elif out[column].dtype == object:
             numbers = pd.to_numeric(out[column], errors="coerce")
             if numbers.notna().sum() == out[column].notna().sum():
@@ -95,4 +95,4 @@ def read_sweep(folder: str | Path) -> pd.DataFrame:
     when points change the run's length: the table has them all), in point order."""
     parts = sorted((Path(folder) / DATA).glob("part-*.parquet"))
     frames = [pd.read_parquet(p) for p in parts]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return normalise(pd.concat(frames, ignore_index=True)) if frames else pd.DataFrame()

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from iaas_sim.experiments.dataset import SweepDataset
+from iaas_sim.experiments.dataset import SweepDataset, normalise
 from iaas_sim.experiments.executor import Progress, Task, run_tasks, split_batches
 from iaas_sim.experiments.montecarlo import draw_replication_inputs, replication_seeds
 from iaas_sim.scenario import Scenario, load_scenario, scenario_hash
@@ -104,7 +104,7 @@ def sweep(
             named.append((f"part-{k:05d}-{b:04d}", task))
     if out is None:
         outcomes = run_tasks([t for _, t in named], n_jobs, progress, scheduler=scheduler)
-        return pd.DataFrame([row for o in outcomes for row in o.rows])
+        return normalise(pd.DataFrame([row for o in outcomes for row in o.rows]))
     dataset = SweepDataset(
         Path(out),
         {
