@@ -85,11 +85,13 @@ def run(
 ) -> None:
     """Simulate a scenario; write monthly.csv, monthly.parquet, metrics.json, cashflow.png."""
     from iaas_sim.engine import simulate
+    from iaas_sim.engine.guard import check_resources
 
     try:
         scenario = load_scenario(file)
         if set_:
             scenario = scenario.override(parse_assignments(set_))
+        check_resources(scenario)
     except ScenarioError as exc:
         fail(exc)
     target = out_dir if out_dir is not None else Path("results") / file.stem

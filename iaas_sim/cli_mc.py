@@ -48,6 +48,7 @@ def mc(
 ) -> None:
     """Monte Carlo: N replications (uncertain inputs drawn in each); writes
     replications.csv/.parquet, bands.csv, goals.csv and metadata.json."""
+    from iaas_sim.engine.guard import check_resources
     from iaas_sim.experiments.goals import parse_goal
     from iaas_sim.experiments.montecarlo import monte_carlo
     from iaas_sim.progress import ProgressDisplay
@@ -57,6 +58,7 @@ def mc(
         if set_:
             scenario = scenario.override(parse_assignments(set_))
         goals = [_goal(g, parse_goal) for g in goal or []]
+        check_resources(scenario)
     except ScenarioError as exc:
         fail(exc)
     target = out_dir if out_dir is not None else Path("results") / f"mc-{file.stem}"

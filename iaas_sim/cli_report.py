@@ -63,6 +63,7 @@ def report(
     """Write one self-contained HTML page (it opens offline): key inputs, metrics, charts
     and, with -n over 1, Monte Carlo bands and goal probabilities."""
     from iaas_sim.analysis.report import report as write_report
+    from iaas_sim.engine.guard import check_resources
     from iaas_sim.experiments.goals import parse_goal
     from iaas_sim.progress import ProgressDisplay
 
@@ -78,6 +79,7 @@ def report(
                 raise ScenarioError([Problem("--goal", str(exc))]) from None
         if goals and n < 2:
             raise ScenarioError([Problem("--goal", "goals need -n 2 or more replications")])
+        check_resources(scenario)
     except ScenarioError as exc:
         fail(exc)
     target = out_file if out_file is not None else Path("results") / f"{file.stem}-report.html"

@@ -12,6 +12,7 @@ import numpy as np
 
 from iaas_sim.core.streams import make_streams
 from iaas_sim.core.uncertain import sample_inputs
+from iaas_sim.engine.guard import check_resources
 from iaas_sim.engine.ledger import compute_metrics, compute_monthly
 from iaas_sim.engine.result import Result
 from iaas_sim.engine.world import World
@@ -60,6 +61,7 @@ def simulate(
             raise ScenarioError(
                 [Problem("uncertain", f"the inputs drawn ({drawn}) are refused together: {why}")]
             ) from None
+    check_resources(sc)  # refuses a run that cannot fit in memory
     world = World(sc, streams)
     world.run()
     monthly = compute_monthly(world)
