@@ -204,7 +204,11 @@ FILE_CASES = [
     Bad("corr-not-positive-definite", "correlations", "-0.9"),
     Bad("corr-unknown-input", "correlations[0].between", "pricing.vm_hour_prise"),
     # sizes that would exhaust memory or time, or make no sense
-    Bad("size-potential-customers-1e12", "segments[0].potential_customers", ("1e12", "1000000000000.0")),
+    Bad(
+        "size-potential-customers-1e12",
+        "segments[0].potential_customers",
+        ("1e12", "1000000000000.0"),
+    ),
     Bad("size-months-1000000", "run.months", "1000000"),
     Bad("size-initial-customers-1e9", "segments[0].initial_customers", "1000000000"),
     Bad("size-initial-servers-1e9", "capacity.initial_servers", "1000000000"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -58,3 +59,19 @@ def test_generated_scenarios_keep_the_identities(sc: sim.Scenario, seed: int) ->
     assert len(res.monthly) == sc.run.months
     check_identities(res.monthly)
     assert res.metrics["peak_funding"] >= 0
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sc=scenarios(), seed=st.integers(0, 2**32), rise=st.floats(1.0, 3.0))
+def test_revenue_does_not_fall_when_the_price_rises_at_fixed_demand(
+    sc: sim.Scenario, seed: int, rise: float
+) -> None:
+    # No price elasticity and no competitor (the generated scenarios have neither): the
+    # same seed gives the same customers and VM-hours whatever the price.
+    assert sc.pricing.price_elasticity == 0
+    dearer = sc.override({"pricing.vm_hour_price": min(1.0, sc.pricing.vm_hour_price * rise)})
+    low, high = sim.simulate(sc, seed=seed).monthly, sim.simulate(dearer, seed=seed).monthly
+    np.testing.assert_array_equal(low["vm_hours_billed"], high["vm_hours_billed"])
+    np.testing.assert_array_equal(low["customers"], high["customers"])
+    assert (high["revenue"] >= low["revenue"] - 1e-9 * max(1.0, low["revenue"].max())).all()
+    assert (high["revenue_usage"] >= low["revenue_usage"] - 1e-9).all()
