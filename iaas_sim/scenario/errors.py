@@ -79,9 +79,14 @@ def format_path(loc: tuple[int | str, ...]) -> str:
 def _clean_loc(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
     """Drop the union-member labels pydantic inserts (``float``, ``list[Step]``, tags)."""
     kept: list[int | str] = []
+    after_tag = False  # a field named like a tag (a beta's ``beta``) follows the tag
     for part in loc:
-        if isinstance(part, str) and (part in _TAGS or _is_union_label(part)):
+        if isinstance(part, str) and _is_union_label(part):
             continue
+        if isinstance(part, str) and part in _TAGS and not after_tag:
+            after_tag = True
+            continue
+        after_tag = False
         kept.append(part)
     return tuple(kept)
 
@@ -161,7 +166,7 @@ def from_validation_error(
         loc = _clean_loc(tuple(err["loc"]))
         text = _message(err, _allowed_keys(model, loc))
         value = err.get("input")
-        show = err["type"] != "missing" and not isinstance(value, dict | list)
+        show = err["type"] != "missing"
         problem = Problem(format_path(loc), text, value, show)
         if str(problem) not in seen:
             seen.add(str(problem))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -39,14 +40,47 @@ def read_toml(path: Path) -> dict[str, Any]:
         )
     if path.stat().st_size > MAX_FILE_BYTES:
         raise ScenarioError([Problem("", f"file is larger than {MAX_FILE_BYTES} bytes")], name)
+    raw = path.read_bytes()
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ScenarioError([Problem("", f"not UTF-8 text ({exc.reason})")], name) from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        bad = raw[exc.start : exc.end].hex()
+        raise ScenarioError(
+            [
+                Problem(
+                    f"line {line}, column {column}",
+                    f"not UTF-8 text: byte 0x{bad} ({exc.reason}); save the file as UTF-8",
+                    raw.splitlines()[line - 1].decode("utf-8", "backslashreplace").strip(),
+                    True,
+                )
+            ],
+            name,
+        ) from None
+    if not text.strip():
+        raise ScenarioError([Problem("", "the file is empty")], name)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([Problem("", f"TOML syntax error: {exc}")], name) from None
+        raise ScenarioError([_syntax_problem(str(exc), text)], name) from None
+
+
+def _syntax_problem(message: str, text: str) -> Problem:
+    """A TOML syntax error with the line it is on, quoted (the last line written when it
+    is at the end of the document)."""
+    lines = text.splitlines()
+    found = re.search(r"\(at line (\d+), column (\d+)\)$", message)
+    what = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)$", "", message)
+    if found:
+        number = int(found[1])
+        where = f"line {number}, column {found[2]}"
+    else:
+        written = [k for k, line in enumerate(lines, 1) if line.strip()]
+        number = written[-1] if written else 1
+        where = f"line {number} (the file ends inside it)"
+    quoted = lines[number - 1].strip() if 0 < number <= len(lines) else ""
+    return Problem(where, f"TOML syntax error: {what}", quoted, True)
 
 
 def validate_scenario(

@@ -290,7 +290,7 @@ COMMAND_CASES = [
         value="grd",
         more=("--method", "grd"),
     ),
-    # Monte Carlo goals and options
+    # Monte Carlo goals, and options typer checks
     goal("mc-goal-double-operator", "npv >> 3"),
     goal("mc-goal-unknown-metric", "npvv >= 0", value="npvv"),
     goal("mc-goal-month-outside-run", "cumulative_cash >= 0 at 2099-12", value="2099-12"),
@@ -300,6 +300,7 @@ COMMAND_CASES = [
     goal("mc-goal-nan", "npv >= nan", value="nan"),
     goal("mc-goal-infinite", "npv >= 1e400", value="1e400"),
     Bad("mc-zero-replications", ("-n", "--replications"), "0", ("mc", "{base}", "-n", "0")),
+    Bad("run-negative-seed", "--seed", "-1", ("run", "{base}", "--seed", "-1")),
     # scenario paths: the message must name the path
     Bad("path-missing", "{missing}", "no such file", ("run", "{missing}")),
     Bad("path-folder", "{folder}", "not a file", ("run", "{folder}")),

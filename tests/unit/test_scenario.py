@@ -158,7 +158,7 @@ def test_exported_json_schema_is_current() -> None:
 def test_toml_syntax_error_names_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "broken.toml"
     bad.write_text("schema_version = 1\nname = 'x\n")
-    with pytest.raises(sim.ScenarioError, match=r"broken\.toml: TOML syntax error"):
+    with pytest.raises(sim.ScenarioError, match=r"broken\.toml: line 2 .*: TOML syntax error"):
         sim.load_scenario(bad)
 
 
