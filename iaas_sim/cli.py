@@ -13,6 +13,7 @@ from rich.table import Table
 from iaas_sim.cli_common import (
     EXIT_BAD_INPUT,
     Force,
+    at_least,
     check_out_dir,
     fail,
     mark_out_dir,
@@ -67,7 +68,7 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files (T
 def run(
     file: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
     seed: Annotated[
-        int | None, typer.Option(help="Random seed (default: run.seed).", min=0)
+        int | None, typer.Option(help="Random seed (default: run.seed).", callback=at_least(0))
     ] = None,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Output folder (default: results/<file name>).")

@@ -145,14 +145,32 @@ def scheduler_of(address: str | None, local: int | None) -> str | None:
     return address
 
 
+def at_least(low: int) -> Any:
+    """A typer callback refusing a number below ``low``, naming the value (typer's own
+    ``min=`` message leaves it out)."""
+
+    def check(value: int | None) -> int | None:
+        if value is not None and value < low:
+            raise typer.BadParameter(f"must be >= {low} (got {value})")
+        return value
+
+    return check
+
+
 Scheduler = Annotated[
     str | None, typer.Option(help="Run on the Dask cluster at this scheduler address.")
 ]
 DaskLocal = Annotated[
-    int | None, typer.Option(help="Run on a local Dask cluster of N workers.", min=1)
+    int | None, typer.Option(help="Run on a local Dask cluster of N workers.", callback=at_least(1))
 ]
 Jobs = Annotated[
-    int | None, typer.Option("--jobs", "-j", help="Worker processes (default: every core).", min=1)
+    int | None,
+    typer.Option(
+        "--jobs", "-j", help="Worker processes (default: every core).", callback=at_least(1)
+    ),
+]
+Seed = Annotated[
+    int | None, typer.Option(help="Root seed (default: run.seed).", callback=at_least(0))
 ]
 Sets = Annotated[
     list[str] | None,

@@ -14,7 +14,9 @@ from iaas_sim.cli_common import (
     Force,
     Jobs,
     Scheduler,
+    Seed,
     Sets,
+    at_least,
     check_out_dir,
     fail,
     mark_out_dir,
@@ -28,8 +30,10 @@ from iaas_sim.scenario import Problem, ScenarioError, load_scenario
 
 def mc(
     file: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
-    n: Annotated[int, typer.Option("-n", "--replications", help="Replications.", min=1)] = 100,
-    seed: Annotated[int | None, typer.Option(help="Root seed (default: run.seed).", min=0)] = None,
+    n: Annotated[
+        int, typer.Option("-n", "--replications", help="Replications.", callback=at_least(1))
+    ] = 100,
+    seed: Seed = None,
     jobs: Jobs = None,
     goal: Annotated[
         list[str] | None,

@@ -12,7 +12,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from iaas_sim.cli_common import check_out_dir, fail, out
+from iaas_sim.cli_common import at_least, check_out_dir, fail, out
 from iaas_sim.scenario import Problem, ScenarioError, load_scenario
 
 KINDS = {
@@ -26,7 +26,8 @@ KINDS = {
 def compare(
     files: Annotated[list[Path], typer.Argument(help="Scenario files (TOML), two or more.")],
     seed: Annotated[
-        int | None, typer.Option(help="Seed for every run (default: each run.seed).", min=0)
+        int | None,
+        typer.Option(help="Seed for every run (default: each run.seed).", callback=at_least(0)),
     ] = None,
     out_file: Annotated[Path, typer.Option("--out", help="Chart to write.")] = Path(
         "results/compare.png"

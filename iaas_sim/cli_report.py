@@ -15,7 +15,9 @@ from iaas_sim.cli_common import (
     DaskLocal,
     Jobs,
     Scheduler,
+    Seed,
     Sets,
+    at_least,
     check_out_dir,
     fail,
     parse_assignments,
@@ -33,10 +35,10 @@ def report(
             "-n",
             "--replications",
             help="Replications (over 1: Monte Carlo bands and goals).",
-            min=1,
+            callback=at_least(1),
         ),
     ] = 1,
-    seed: Annotated[int | None, typer.Option(help="Root seed (default: run.seed).", min=0)] = None,
+    seed: Seed = None,
     goal: Annotated[
         list[str] | None,
         typer.Option(

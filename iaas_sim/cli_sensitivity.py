@@ -14,7 +14,9 @@ from iaas_sim.cli_common import (
     Force,
     Jobs,
     Scheduler,
+    Seed,
     Sets,
+    at_least,
     check_out_dir,
     fail,
     mark_out_dir,
@@ -34,12 +36,14 @@ def sensitivity(
     ] = None,
     method: Annotated[str, typer.Option(help="oat (tornado), sobol or morris.")] = "oat",
     samples: Annotated[
-        int, typer.Option(help="Base samples (sobol) or trajectories (morris).", min=2)
+        int,
+        typer.Option(help="Base samples (sobol) or trajectories (morris).", callback=at_least(2)),
     ] = 64,
     n: Annotated[
-        int, typer.Option("-n", "--replications", help="Replications per point.", min=1)
+        int,
+        typer.Option("-n", "--replications", help="Replications per point.", callback=at_least(1)),
     ] = 1,
-    seed: Annotated[int | None, typer.Option(help="Root seed (default: run.seed).", min=0)] = None,
+    seed: Seed = None,
     jobs: Jobs = None,
     scheduler: Scheduler = None,
     dask_local: DaskLocal = None,
@@ -123,9 +127,12 @@ def solve(
     ] = None,
     quantile: Annotated[float, typer.Option(help="Quantile of the metric (0.5: median).")] = 0.5,
     n: Annotated[
-        int, typer.Option("-n", "--replications", help="Replications per evaluation.", min=1)
+        int,
+        typer.Option(
+            "-n", "--replications", help="Replications per evaluation.", callback=at_least(1)
+        ),
     ] = 20,
-    seed: Annotated[int | None, typer.Option(help="Root seed (default: run.seed).", min=0)] = None,
+    seed: Seed = None,
     jobs: Jobs = None,
     scheduler: Scheduler = None,
     dask_local: DaskLocal = None,

@@ -15,7 +15,9 @@ from iaas_sim.cli_common import (
     DaskLocal,
     Jobs,
     Scheduler,
+    Seed,
     Sets,
+    at_least,
     check_out_dir,
     fail,
     out,
@@ -41,9 +43,10 @@ def sweep(
     method: Annotated[str, typer.Option(help="grid, lhs or sobol.")] = "grid",
     points: Annotated[int | None, typer.Option(help="Points of an lhs or sobol design.")] = None,
     n: Annotated[
-        int, typer.Option("-n", "--replications", help="Replications per point.", min=1)
+        int,
+        typer.Option("-n", "--replications", help="Replications per point.", callback=at_least(1)),
     ] = 1,
-    seed: Annotated[int | None, typer.Option(help="Root seed (default: run.seed).", min=0)] = None,
+    seed: Seed = None,
     jobs: Jobs = None,
     scheduler: Scheduler = None,
     dask_local: DaskLocal = None,
@@ -63,6 +66,10 @@ def sweep(
         scenario = load_scenario(file)
         if set_:
             scenario = scenario.override(parse_assignments(set_))
+        if method not in ("grid", "lhs", "sobol"):
+            raise ScenarioError([Problem("--method", "must be grid, lhs or sobol", method, True)])
+        if method != "grid" and points is None:
+            raise ScenarioError([Problem("--points", f"a {method} design needs --points N")])
         params = parse_params(param, method)
         root = scenario.run.seed if seed is None else seed
         total = len(_checked(lambda: design_points(params, method, points, root))) * n
@@ -122,6 +129,10 @@ def parse_params(items: list[str], method: str) -> dict[str, Any]:
                 raise ScenarioError(
                     [Problem(f"--param {path}", f"not a TOML list ({exc})", spec, True)]
                 ) from None
+            if not params[path]:
+                raise ScenarioError(
+                    [Problem(f"--param {path}", "give a non-empty list of values", spec, True)]
+                )
             continue
         parts = spec.split(":")
         try:

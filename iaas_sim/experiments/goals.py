@@ -13,6 +13,7 @@ A missing value (no payback, say) fails every condition."""
 from __future__ import annotations
 
 import difflib
+import math
 import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -66,6 +67,8 @@ def parse_goal(text: str) -> Goal:
         )
     raw = m["value"]
     value: float | str = raw if re.fullmatch(r"\d{4}-\d{2}", raw) else float(raw)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"goal {text!r}: {raw} is not a finite number")
     if m["when"] and isinstance(value, str):
         raise ValueError(f"goal {text!r}: a monthly column is compared with a number")
     for month in (value if isinstance(value, str) else None, m["month"]):

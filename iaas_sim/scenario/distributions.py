@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from iaas_sim.scenario.types import Frozen, Positive, PositiveCount, Share
+from iaas_sim.scenario.types import Frozen, Positive, Share, VmCount
 
 
 class Fixed(Frozen):
@@ -18,7 +18,7 @@ class Fixed(Frozen):
 
     dist: Literal["fixed"]
     """Distribution name [-]."""
-    value: PositiveCount
+    value: VmCount
     """VMs of every customer [VMs]."""
 
 
@@ -41,7 +41,7 @@ class LogNormal(Frozen):
     """Mean of the underlying lognormal [VMs]."""
     sd: Annotated[float, Field(gt=0.0, le=1e7)]
     """Standard deviation of the underlying lognormal [VMs]."""
-    max: PositiveCount = 100_000
+    max: VmCount = 100_000
     """Largest customer [VMs]."""
 
 
@@ -50,7 +50,7 @@ class Discrete(Frozen):
 
     dist: Literal["discrete"]
     """Distribution name [-]."""
-    values: Annotated[list[PositiveCount], Field(min_length=1, max_length=1000)]
+    values: Annotated[list[VmCount], Field(min_length=1, max_length=1000)]
     """Possible sizes [VMs]."""
     weights: Annotated[list[Share], Field(min_length=1, max_length=1000)]
     """Probability of each size, summing to 1 [share 0-1]."""

@@ -59,8 +59,19 @@ class ScenarioError(ValueError):
 
 
 def _short(value: Any) -> str:
-    text = value.isoformat() if isinstance(value, dt.date) else repr(value)
+    text = value.isoformat() if isinstance(value, dt.date) else repr(_plain(value))
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _plain(value: Any) -> Any:
+    """Dates inside tables and lists shown as ``'2024-05-01'``, not ``datetime.date(...)``."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 def format_path(loc: tuple[int | str, ...]) -> str:
@@ -101,7 +112,7 @@ def _message(err: Any, allowed: list[str]) -> str:
     kind, ctx = err["type"], err.get("ctx", {})
     if kind == "extra_forbidden":
         key = str(err["loc"][-1])
-        close = difflib.get_close_matches(key, allowed, n=1)
+        close = difflib.get_close_matches(key, [a for a in allowed if a != key], n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         return f"unknown key{hint}"
     if kind == "missing":
@@ -166,7 +177,9 @@ def from_validation_error(
         loc = _clean_loc(tuple(err["loc"]))
         text = _message(err, _allowed_keys(model, loc))
         value = err.get("input")
-        show = err["type"] != "missing"
+        # A whole table's own check (a model validator) names its values in its message.
+        whole = err["type"] == "value_error" and isinstance(value, dict)
+        show = err["type"] != "missing" and not whole
         problem = Problem(format_path(loc), text, value, show)
         if str(problem) not in seen:
             seen.add(str(problem))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from iaas_sim.scenario.distributions import VmDistribution
 from iaas_sim.scenario.types import (
@@ -234,11 +234,17 @@ class Partners(Frozen):
     premium_from_vms: Annotated[int, Field(ge=1, le=10_000_000)] | None = None
     """A partner becomes premium when its customers' VMs reach this; never if unset [VMs]."""
 
+    @field_validator("types")
+    @classmethod
+    def _unique_names(cls, types: list[PartnerType]) -> list[PartnerType]:
+        names = [t.name for t in types]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"names must be unique, repeated: {', '.join(dupes)}")
+        return types
+
     @model_validator(mode="after")
     def _consistent(self) -> Partners:
-        names = [t.name for t in self.types]
-        if len(set(names)) != len(names):
-            raise ValueError("partner type names must be unique")
         low, high = self.certified_from_vms, self.premium_from_vms
         if low is not None and high is not None and high <= low:
             raise ValueError(

@@ -104,8 +104,9 @@ class Scenario(Frozen):
         if dupes:
             raise ValueError(f"segments: names must be unique, repeated: {', '.join(dupes)}")
         roles = [r.role for r in self.costs.staff]
-        if len(set(roles)) != len(roles):
-            raise ValueError("costs.staff: roles must be unique")
+        repeated = sorted({r for r in roles if roles.count(r) > 1})
+        if repeated:
+            raise ValueError(f"costs.staff: roles must be unique, repeated: {', '.join(repeated)}")
         for i, event in enumerate(self.finance.funding):
             if not self.run.start <= event.date < self.run.end:
                 raise ValueError(

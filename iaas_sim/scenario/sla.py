@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator
 
 from iaas_sim.scenario.types import Frozen, NonNegative, Share
 
@@ -47,12 +47,20 @@ class SlaTier(Frozen):
     Default: 10 % below the tier's promise, 25 % below 99 %, 100 % below 95 %; an empty list
     means no credits [-]."""
 
-    @model_validator(mode="after")
-    def _credits_grow_as_availability_falls(self) -> SlaTier:
-        steps = sorted(self.credits or [], key=lambda s: -s.availability_below)
-        if any(b.credit < a.credit for a, b in itertools.pairwise(steps)):
-            raise ValueError("credits must not shrink as availability falls")
-        return self
+    @field_validator("credits")
+    @classmethod
+    def _credits_grow_as_availability_falls(
+        cls, credits: list[CreditStep] | None
+    ) -> list[CreditStep] | None:
+        steps = sorted(credits or [], key=lambda s: -s.availability_below)
+        for a, b in itertools.pairwise(steps):
+            if b.credit < a.credit:
+                raise ValueError(
+                    "credits must not shrink as availability falls: "
+                    f"{b.credit:g} below {b.availability_below:g} is less than "
+                    f"{a.credit:g} below {a.availability_below:g}"
+                )
+        return credits
 
 
 class Sla(Frozen):

@@ -69,6 +69,8 @@ NonNegative = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
 Count = Annotated[int, Field(ge=0)]
 PositiveCount = Annotated[int, Field(ge=1)]
+VmCount = Annotated[int, Field(ge=1, le=1_000_000)]
+"""VMs of one customer: at most a million."""
 
 SLA_TIERS: tuple[str, ...] = ("99.7", "99.9", "99.99")
 """SLA tiers (yearly availability promised, %), cheapest first."""
@@ -107,8 +109,12 @@ def _check_steps(value: float | list[Step]) -> float | list[Step]:
         if not value:
             raise ValueError("a schedule needs at least one step (or write a single number)")
         dates = [step.from_ for step in value]
-        if any(b <= a for a, b in itertools.pairwise(dates)):
-            raise ValueError("schedule steps must be in increasing date order")
+        for k, (a, b) in enumerate(itertools.pairwise(dates), 1):
+            if b <= a:
+                raise ValueError(
+                    f"schedule steps must be in increasing date order: step {k} (from {b}) "
+                    f"is not after step {k - 1} (from {a})"
+                )
     return value
 
 

@@ -310,7 +310,12 @@ def _check_correlations(scenario: Scenario, skip_matrix: bool) -> list[Problem]:
             Problem(
                 "correlations",
                 "these correlations are inconsistent: no set of inputs can have them all "
-                "(the matrix they form is not positive definite)",
+                "(the matrix they form is not positive definite): "
+                + "; ".join(
+                    f"{c.between[0]} ~ {c.between[1]} = {c.rank:g}"
+                    for c in scenario.correlations[:6]
+                )
+                + ("; ..." if len(scenario.correlations) > 6 else ""),
             )
         )
     return problems
