@@ -20,6 +20,7 @@ from iaas_sim.cli_common import (
     at_least,
     check_out_dir,
     fail,
+    mark_out_dir,
     out,
     parse_assignments,
     scheduler_of,
@@ -102,6 +103,10 @@ def sweep(
             "command again to resume\n"
         )
         raise typer.Exit(130) from None
+    from iaas_sim.scenario.load import scenario_hash
+
+    facts = {"scenario_hash": scenario_hash(scenario), "seed": root}
+    mark_out_dir(target, "sweep", [target / "sweep.csv", target / "manifest.json"], facts)
     _print(table, list(params))
     sys.stdout.write(f"wrote {target / 'data'}/ ({len(table):,} rows), {target / 'sweep.csv'}\n")
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from iaas_sim.core.uncertain import compute_iman_conover, correlation_matrix, sample_inputs
-from iaas_sim.engine.simulate import simulate
+from iaas_sim.engine.simulate import package_version, simulate
 from iaas_sim.experiments.executor import (
     DEFAULT_COLUMNS,
     Progress,
@@ -145,6 +145,7 @@ def monte_carlo(
     metrics = pd.DataFrame(rows)
     metadata = {
         "scenario_name": sc.name,
+        "package_version": package_version(),
         "scenario_hash": scenario_hash(sc),
         "seed": root,
         "currency": sc.run.currency,
