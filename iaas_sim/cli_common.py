@@ -169,6 +169,10 @@ Jobs = Annotated[
         "--jobs", "-j", help="Worker processes (default: every core).", callback=at_least(1)
     ),
 ]
+PointReplications = Annotated[
+    int,
+    typer.Option("-n", "--replications", help="Replications per point.", callback=at_least(1)),
+]
 Seed = Annotated[
     int | None, typer.Option(help="Root seed (default: run.seed).", callback=at_least(0))
 ]

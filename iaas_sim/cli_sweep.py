@@ -14,10 +14,10 @@ from rich.table import Table
 from iaas_sim.cli_common import (
     DaskLocal,
     Jobs,
+    PointReplications,
     Scheduler,
     Seed,
     Sets,
-    at_least,
     check_out_dir,
     fail,
     mark_out_dir,
@@ -43,10 +43,7 @@ def sweep(
     ],
     method: Annotated[str, typer.Option(help="grid, lhs or sobol.")] = "grid",
     points: Annotated[int | None, typer.Option(help="Points of an lhs or sobol design.")] = None,
-    n: Annotated[
-        int,
-        typer.Option("-n", "--replications", help="Replications per point.", callback=at_least(1)),
-    ] = 1,
+    n: PointReplications = 1,
     seed: Seed = None,
     jobs: Jobs = None,
     scheduler: Scheduler = None,

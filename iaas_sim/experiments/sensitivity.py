@@ -155,29 +155,12 @@ def _indices(
             from SALib.analyze import sobol
 
             res = sobol.analyze(problem, y, calc_second_order=False, seed=seed)
-            for i, name in enumerate(problem["names"]):
-                rows.append(
-                    {
-                        "metric": metric,
-                        "param": name,
-                        "S1": float(res["S1"][i]),
-                        "S1_conf": float(res["S1_conf"][i]),
-                        "ST": float(res["ST"][i]),
-                        "ST_conf": float(res["ST_conf"][i]),
-                    }
-                )
+            keys: tuple[str, ...] = ("S1", "S1_conf", "ST", "ST_conf")
         else:
             from SALib.analyze import morris
 
             res = morris.analyze(problem, x, y, num_levels=4, seed=seed)
-            for i, name in enumerate(problem["names"]):
-                rows.append(
-                    {
-                        "metric": metric,
-                        "param": name,
-                        "mu_star": float(res["mu_star"][i]),
-                        "mu_star_conf": float(res["mu_star_conf"][i]),
-                        "sigma": float(res["sigma"][i]),
-                    }
-                )
+            keys = ("mu_star", "mu_star_conf", "sigma")
+        for i, name in enumerate(problem["names"]):
+            rows.append({"metric": metric, "param": name, **{k: float(res[k][i]) for k in keys}})
     return pd.DataFrame(rows)
