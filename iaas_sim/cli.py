@@ -9,15 +9,18 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from iaas_sim.cli_common import (
     EXIT_BAD_INPUT,
+    AllowLarge,
     Force,
     at_least,
-    check_out_dir,
     fail,
-    mark_out_dir,
+    guard,
     out,
+    output_file,
+    output_folder,
     parse_assignments,
     print_problems,
     warn,
@@ -29,6 +32,7 @@ from iaas_sim.cli_report import report
 from iaas_sim.cli_sensitivity import sensitivity, solve
 from iaas_sim.cli_sweep import sweep
 from iaas_sim.scenario import ScenarioError, load_scenario
+from iaas_sim.scenario.text import printable
 
 app = typer.Typer(
     name="iaas-sim",
@@ -83,28 +87,32 @@ def run(
         ),
     ] = None,
     force: Force = False,
+    allow_large: AllowLarge = False,
 ) -> None:
     """Simulate a scenario; write monthly.csv, monthly.parquet, metrics.json, cashflow.png."""
     from iaas_sim.engine import simulate
-    from iaas_sim.engine.guard import check_resources
 
     try:
         scenario = load_scenario(file)
         if set_:
             scenario = scenario.override(parse_assignments(set_))
-        check_resources(scenario)
+        found = guard(scenario, allow_large)
     except ScenarioError as exc:
         fail(exc)
     target = out_dir if out_dir is not None else Path("results") / file.stem
-    check_out_dir(target, "run", force)
-    warn(file, scenario)
-    result = simulate(scenario, seed=seed)
-    written = result.save(target)
-    if plot:
-        from iaas_sim.analysis.plots import make_cashflow_figure, save_figure
+    with output_folder(target, "run", force, found.output_bytes) as folder:
+        warn(file, scenario)
+        try:
+            result = simulate(scenario, seed=seed, limits=None)
+        except ScenarioError as exc:
+            fail(exc)
+        written = result.save(folder.staging)
+        if plot:
+            from iaas_sim.analysis.plots import make_cashflow_figure, save_figure
 
-        written.append(save_figure(make_cashflow_figure(result), target / "cashflow.png"))
-    written.append(mark_out_dir(target, "run", written, result.metadata))
+            figure = make_cashflow_figure(result)
+            written.append(save_figure(figure, folder.staging / "cashflow.png"))
+        written = folder.commit(written, result.metadata)
     _print_summary(result.metrics, result.metadata)
     sys.stdout.write("wrote " + ", ".join(str(p) for p in written) + "\n")
 
@@ -119,14 +127,18 @@ def schema(
     text = json.dumps(Scenario.model_json_schema(by_alias=True), indent=2) + "\n"
     if output is None:
         sys.stdout.write(text)
-    else:
-        output.write_text(text)
+        return
+    from iaas_sim.engine.result import atomic_write
+
+    with output_file(output):
+        atomic_write(output, lambda p: Path(p).write_text(text))
 
 
 def _print_summary(metrics: dict[str, Any], metadata: dict[str, Any]) -> None:
     from iaas_sim.analysis.summary import metric_rows
 
-    table = Table(title=f"{metadata['scenario_name']} (seed {metadata['seed']})")
+    title = printable(f"{metadata['scenario_name']} (seed {metadata['seed']})")
+    table = Table(title=Text(title))
     table.add_column("metric")
     table.add_column("value", justify="right")
     for name, value in metric_rows(metrics, metadata.get("currency", "EUR")):

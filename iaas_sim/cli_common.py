@@ -3,17 +3,23 @@
 
 from __future__ import annotations
 
-import os
+import contextlib
 import sys
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 
+from iaas_sim.cli_output import OutputError, OutputFolder, check_path, check_space, locked_file
 from iaas_sim.scenario import Problem, Scenario, ScenarioError
+
+if TYPE_CHECKING:
+    from iaas_sim.engine.guard import Estimate
 from iaas_sim.scenario.checks import check_scenario
+from iaas_sim.scenario.text import printable
 
 out = Console() if sys.stdout.isatty() else Console(width=160)
 """Standard output; wide when it is not a terminal (logs, pipes), so tables keep their
@@ -39,92 +45,117 @@ def parse_assignments(items: list[str]) -> dict[str, Any]:
             raise ScenarioError([Problem("--set", "must be written PATH=VALUE", item, True)])
         try:
             value = tomllib.loads(f"value = {text.strip()}")["value"]
-        except tomllib.TOMLDecodeError:
-            value = text.strip()
+        except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+            value = text.strip()  # not a TOML value (or too deep or long to read one)
         changes[path.strip()] = value
     return changes
 
 
-MARKER = "iaas-sim.json"
-"""Written last in every output folder: the command, the files it wrote, the package
-version, the scenario's hash and the seed. A folder holding it, from the same command, may
-be written again without ``--force``."""
-
 Force = Annotated[
     bool,
     typer.Option(
-        help="Write into a non-empty --out folder (files of the same names are replaced, "
-        "the others kept)."
+        help="Write into a non-empty --out folder that holds no earlier output of this "
+        "command (its files are kept, those of the same names replaced)."
+    ),
+]
+AllowLarge = Annotated[
+    bool,
+    typer.Option(
+        help="Run even when the resource guard estimates more memory or time than its "
+        "limits (for a big machine)."
     ),
 ]
 
 
-def check_out_dir(target: Path, command: str | None = None, force: bool = False) -> None:
-    """Refuse, before any work, an output folder that cannot be written, or (``command``
-    given, without ``force``) one that is not empty and holds no earlier output of
-    ``iaas-sim command``."""
-    problem = None
-    if target.exists() and not target.is_dir():
-        problem = "exists and is not a folder"
-    else:
-        parent = next(p for p in [target, *target.parents] if p.exists())
-        if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-            problem = f"cannot be created or written ({parent} is not writable)"
-        elif command is not None and not force and target.is_dir():
-            entries = sorted(p.name for p in target.iterdir())
-            if entries and _owner(target) != command:
-                shown = ", ".join(entries[:4]) + (", ..." if len(entries) > 4 else "")
-                problem = (
-                    f"is not empty (it holds {shown}) and holds no earlier output of "
-                    f"'iaas-sim {command}': give a new or empty folder, or add --force to "
-                    "write into it"
-                )
-    if problem:
-        sys.stderr.write(f"--out: {problem} (got '{target}')\n")
-        raise typer.Exit(EXIT_BAD_INPUT)
+def refuse_output(exc: OutputError) -> NoReturn:
+    sys.stderr.write(f"{exc}\n")
+    raise typer.Exit(EXIT_BAD_INPUT)
 
 
-def mark_out_dir(target: Path, command: str, written: list[Path], metadata: dict[str, Any]) -> Path:
-    """Write ``iaas-sim.json`` in ``target`` (last, so that it names complete files)."""
-    import json
-    import shlex
-
-    from iaas_sim.engine.result import atomic_write
-
-    document: dict[str, Any] = {
-        "command": command,
-        "command_line": "iaas-sim " + shlex.join(sys.argv[1:]),
-        "files": sorted({p.name for p in written}),
-        **{k: metadata[k] for k in ("package_version", "scenario_hash", "seed") if k in metadata},
-    }
-    if "package_version" not in document:
-        from iaas_sim.engine.simulate import package_version
-
-        document["package_version"] = package_version()
-    text = json.dumps(document, indent=2, sort_keys=True) + "\n"
-    return atomic_write(target / MARKER, lambda p: Path(p).write_text(text))
-
-
-def _owner(folder: Path) -> str | None:
-    """The command that wrote ``folder``, from its marker (None: none or unreadable)."""
-    import json
-
+@contextlib.contextmanager
+def output_folder(
+    target: Path,
+    command: str | None,
+    force: bool = False,
+    needed_bytes: float = 10 * 2**20,
+    keep_outputs: bool = False,
+) -> Iterator[OutputFolder]:
+    """An ``OutputFolder`` (checked and locked before any work; written as a whole), with
+    its refusals and write failures (a full disk) as exit 2 and nothing changed."""
     try:
-        found = json.loads((folder / MARKER).read_text())
-    except (OSError, ValueError):
-        return None
-    return found.get("command") if isinstance(found, dict) else None
+        folder = OutputFolder(target, command, force, needed_bytes, keep_outputs)
+        folder.__enter__()
+    except OutputError as exc:
+        refuse_output(exc)
+    try:
+        yield folder
+    except OSError as exc:
+        sys.stderr.write(
+            f"--out: cannot write {exc.filename or target} ({exc.strerror or exc}); "
+            f"'{target}' is as it was (got '{target}')\n"
+        )
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    finally:
+        folder.__exit__(None, None, None)
+
+
+@contextlib.contextmanager
+def locked_folder(target: Path) -> Iterator[Path]:
+    """A folder written in place (a sweep's resumable dataset): its path checked and its
+    lock held, refusals as exit 2."""
+    try:
+        target = check_path(target)
+        check_space(target, 10 * 2**20)
+        target.mkdir(parents=True, exist_ok=True)
+    except OutputError as exc:
+        refuse_output(exc)
+    except OSError as exc:
+        refuse_output(OutputError(f"cannot be created ({exc.strerror})", target))
+    with _locked(target):
+        yield target
+
+
+def output_file(target: Path, force: bool = True) -> contextlib.AbstractContextManager[Any]:
+    """Check one output file's path (before any work) and hold its lock while it is
+    written."""
+    try:
+        check_path(target, folder=False)
+        check_space(target, 10 * 2**20)
+    except OutputError as exc:
+        refuse_output(exc)
+    return _locked(target)
+
+
+@contextlib.contextmanager
+def _locked(target: Path) -> Iterator[None]:
+    try:
+        with locked_file(target):
+            yield
+    except OutputError as exc:
+        refuse_output(exc)
+    except OSError as exc:
+        sys.stderr.write(f"--out: cannot write ({exc.strerror or exc}) (got '{target}')\n")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def guard(scenario: Scenario, allow_large: bool, replications: int = 1, jobs: int = 1) -> Estimate:
+    """The resource guard's estimate, refused (``ScenarioError``) above the command
+    line's limits: the memory available now and an hour of work, unless ``allow_large``."""
+    from iaas_sim.engine.guard import UNLIMITED, check_resources, command_line_limits
+
+    limits = UNLIMITED if allow_large else command_line_limits()
+    return check_resources(scenario, limits, replications=replications, workers=jobs)
 
 
 def warn(path: Path, scenario: Scenario) -> None:
     """Print the scenario's warnings (they do not change the exit code)."""
     for text in check_scenario(scenario):
-        sys.stderr.write(f"{path}: warning: {text}\n")
+        sys.stderr.write(printable(f"{path}: warning: {text}") + "\n")
 
 
 def print_problems(exc: ScenarioError) -> None:
     """One plain line per problem on stderr (never wrapped: scripts and CI read them)."""
-    sys.stderr.write(str(exc) + "\n")
+    sys.stderr.write(printable(str(exc)) + "\n")
 
 
 def scheduler_of(address: str | None, local: int | None) -> str | None:
@@ -181,3 +212,22 @@ Sets = Annotated[
     typer.Option("--set", help="Override a value: PATH=VALUE (TOML value); repeatable."),
 ]
 """Options shared by the experiment commands."""
+
+
+def between(low: int, high: int) -> Any:
+    """A typer callback refusing a number outside ``[low, high]``, naming the value."""
+
+    def check(value: int | None) -> int | None:
+        if value is not None and not low <= value <= high:
+            raise typer.BadParameter(f"must be from {low:,} to {high:,} (got {value})")
+        return value
+
+    return check
+
+
+def literal(text: str) -> str:
+    """Text of a scenario shown as written: rich markup escaped, control characters (a
+    terminal's escape sequences, bidirectional overrides) written as ``\\x1b``-style codes."""
+    from rich.markup import escape
+
+    return escape(printable(text))

@@ -8,30 +8,37 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from iaas_sim.cli_common import (
+    AllowLarge,
     DaskLocal,
     Force,
     Jobs,
     Scheduler,
     Seed,
     Sets,
-    at_least,
-    check_out_dir,
+    between,
     fail,
-    mark_out_dir,
+    guard,
     out,
+    output_folder,
     parse_assignments,
     scheduler_of,
     warn,
 )
 from iaas_sim.scenario import Problem, ScenarioError, load_scenario
+from iaas_sim.scenario.text import printable
+from iaas_sim.scenario.types import MAX_REPLICATIONS
 
 
 def mc(
     file: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
     n: Annotated[
-        int, typer.Option("-n", "--replications", help="Replications.", callback=at_least(1))
+        int,
+        typer.Option(
+            "-n", "--replications", help="Replications.", callback=between(1, MAX_REPLICATIONS)
+        ),
     ] = 100,
     seed: Seed = None,
     jobs: Jobs = None,
@@ -49,10 +56,12 @@ def mc(
     ] = None,
     set_: Sets = None,
     force: Force = False,
+    allow_large: AllowLarge = False,
 ) -> None:
     """Monte Carlo: N replications (uncertain inputs drawn in each); writes
     replications.csv/.parquet, bands.csv, goals.csv and metadata.json."""
-    from iaas_sim.engine.guard import check_resources
+    from iaas_sim.engine.guard import UNLIMITED, command_line_limits
+    from iaas_sim.experiments.executor import resolve_jobs
     from iaas_sim.experiments.goals import parse_goal
     from iaas_sim.experiments.montecarlo import monte_carlo
     from iaas_sim.progress import ProgressDisplay
@@ -62,31 +71,32 @@ def mc(
         if set_:
             scenario = scenario.override(parse_assignments(set_))
         goals = [_goal(g, parse_goal) for g in goal or []]
-        check_resources(scenario)
+        guard(scenario, allow_large, n, resolve_jobs(jobs))
     except ScenarioError as exc:
         fail(exc)
     target = out_dir if out_dir is not None else Path("results") / f"mc-{file.stem}"
-    check_out_dir(target, "mc", force)
     where = scheduler_of(scheduler, dask_local)
-    warn(file, scenario)
-    try:
-        with ProgressDisplay(n, f"{scenario.name}: replications") as shown:
-            result = monte_carlo(
-                scenario,
-                n,
-                seed=seed,
-                n_jobs=jobs,
-                goals=goals,
-                progress=shown.advance,
-                scheduler=where,
-            )
-    except ValueError as exc:  # a goal naming nothing, an unreachable scheduler...
-        fail(ScenarioError([Problem(getattr(exc, "option", ""), str(exc))]))
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted: nothing written\n")
-        raise typer.Exit(130) from None
-    written = result.save(target)
-    written.append(mark_out_dir(target, "mc", written, result.metadata))
+    limits = UNLIMITED if allow_large else command_line_limits()
+    with output_folder(target, "mc", force, 2**20 + 2_000 * n) as folder:
+        warn(file, scenario)
+        try:
+            with ProgressDisplay(n, f"{scenario.name}: replications") as shown:
+                result = monte_carlo(
+                    scenario,
+                    n,
+                    seed=seed,
+                    n_jobs=jobs,
+                    goals=goals,
+                    progress=shown.advance,
+                    scheduler=where,
+                    limits=limits,
+                )
+        except ValueError as exc:  # a goal naming nothing, an unreachable scheduler...
+            fail(ScenarioError([Problem(getattr(exc, "option", ""), str(exc))]))
+        except KeyboardInterrupt:
+            sys.stderr.write("interrupted: nothing written\n")
+            raise typer.Exit(130) from None
+        written = folder.commit(result.save(folder.staging), result.metadata)
     _print(result)
     sys.stdout.write("wrote " + ", ".join(str(p) for p in written) + "\n")
 
@@ -101,7 +111,8 @@ def _goal(text: str, parse: Any) -> Any:
 def _print(result: Any) -> None:
     from iaas_sim.analysis.summary import goal_lines, mc_rows
 
-    table = Table(title=f"{result.metadata['scenario_name']}: {len(result.metrics):,} replications")
+    name = printable(result.metadata["scenario_name"])
+    table = Table(title=Text(f"{name}: {len(result.metrics):,} replications"))
     for name in ("metric", "5 %", "median", "95 %"):
         table.add_column(name, justify="right" if name != "metric" else "left", no_wrap=True)
     for name, cells in mc_rows(result):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -11,9 +12,11 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from iaas_sim.cli_common import at_least, check_out_dir, fail, out
+from iaas_sim.cli_common import at_least, fail, out, output_file, output_folder
 from iaas_sim.scenario import Problem, ScenarioError, load_scenario
+from iaas_sim.scenario.text import printable
 
 KINDS = {
     "run": ("cashflow", "utilisation", "revenue-mix", "revenue-channels"),
@@ -44,16 +47,18 @@ def compare(
             raise ScenarioError([Problem("FILES", "give at least two scenarios to compare")])
     except ScenarioError as exc:
         fail(exc)
-    check_out_dir(out_file.parent)
-    results = [simulate(sc, seed=seed) for sc in scenarios]
-    ax = _new_axes(None)
-    plot_cashflow(results, ax=ax, labels=[sc.name for sc in scenarios])
-    out_file.parent.mkdir(parents=True, exist_ok=True)
-    _save(ax, out_file)
+    with output_file(out_file):
+        try:
+            results = [simulate(sc, seed=seed) for sc in scenarios]
+        except ScenarioError as exc:
+            fail(exc)
+        ax = _new_axes(None)
+        plot_cashflow(results, ax=ax, labels=[sc.name for sc in scenarios])
+        _save(ax, out_file)
     table = Table(title="Compared")
     table.add_column("metric")
     for sc in scenarios:
-        table.add_column(sc.name, justify="right")
+        table.add_column(Text(printable(sc.name)), justify="right")
     rows: tuple[tuple[str, Callable[[Any], Any]], ...] = (
         ("total revenue", lambda r: format_money(r.metrics["total_revenue"])),
         ("peak funding", lambda r: format_money(r.metrics["peak_funding"])),
@@ -99,11 +104,20 @@ def plot(
                     [Problem("--kind", f"a {what} folder has {', '.join(KINDS[what])}", k, True)]
                 )
             )
-    written = [
-        _draw(folder, what, k, column=column, x=x, y=y, metric=metric, threshold=threshold)
-        for k in kinds
-    ]
-    sys.stdout.write("wrote " + ", ".join(str(p) for p in written) + "\n")
+    opts = {"column": column, "x": x, "y": y, "metric": metric, "threshold": threshold}
+    with output_folder(folder, None, keep_outputs=True) as staged:
+        try:
+            drawn = [_draw(folder, staged.staging, what, k, **opts) for k in kinds]
+        except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
+            if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+                raise
+            fail(
+                ScenarioError(
+                    [Problem("FOLDER", f"cannot read its {what} files ({exc})", str(folder), True)]
+                )
+            )
+        written = staged.commit(drawn, {})
+    sys.stdout.write("wrote " + ", ".join(str(p) for p in written[:-1]) + "\n")
 
 
 def _save(ax: Any, path: Path) -> Path:
@@ -135,7 +149,8 @@ def _folder_kind(folder: Path) -> str:
     )
 
 
-def _draw(folder: Path, what: str, kind: str, **opts: Any) -> Path:
+def _draw(folder: Path, dest: Path, what: str, kind: str, **opts: Any) -> Path:
+    """Chart ``kind`` of ``folder``'s tables, written in ``dest``."""
     from iaas_sim.analysis import charts
     from iaas_sim.analysis.plots import make_cashflow_figure, save_figure
 
@@ -144,14 +159,14 @@ def _draw(folder: Path, what: str, kind: str, **opts: Any) -> Path:
 
         result = load_result(folder)
         if kind == "cashflow":
-            return save_figure(make_cashflow_figure(result), folder / "cashflow.png")
+            return save_figure(make_cashflow_figure(result), dest / "cashflow.png")
         if kind == "utilisation":
             ax = charts.plot_utilisation(result)
         else:
             ax = charts.plot_revenue_mix(
                 result, by="stream" if kind == "revenue-mix" else "channel"
             )
-        return _save(ax, folder / f"{kind}.png")
+        return _save(ax, dest / f"{kind}.png")
     if what == "mc":
         from iaas_sim.experiments.montecarlo import MonteCarloResult
 
@@ -173,7 +188,7 @@ def _draw(folder: Path, what: str, kind: str, **opts: Any) -> Path:
         bands = tidy.pivot_table(index="month", columns=["column", "quantile"], values="value")
         reps = pd.read_parquet(folder / "replications.parquet")
         ax = charts.plot_fan(MonteCarloResult(reps, bands, 0), opts["column"])
-        return _save(ax, folder / f"fan-{opts['column']}.png")
+        return _save(ax, dest / f"fan-{opts['column']}.png")
     if what == "sweep":
         from iaas_sim.experiments.dataset import read_sweep
 
@@ -199,7 +214,7 @@ def _draw(folder: Path, what: str, kind: str, **opts: Any) -> Path:
                 )
             )
         ax = charts.plot_sweep_heatmap(table, x, y, opts["metric"], threshold=opts["threshold"])
-        return _save(ax, folder / f"heatmap-{opts['metric']}.png")
+        return _save(ax, dest / f"heatmap-{opts['metric']}.png")
     table = pd.read_csv(folder / "sensitivity.csv")
     if "swing" not in table:
         fail(
@@ -215,4 +230,4 @@ def _draw(folder: Path, what: str, kind: str, **opts: Any) -> Path:
             )
         )
     ax = charts.plot_tornado(table, opts["metric"])
-    return _save(ax, folder / f"tornado-{opts['metric']}.png")
+    return _save(ax, dest / f"tornado-{opts['metric']}.png")

@@ -11,10 +11,9 @@ from rich.table import Table
 
 from iaas_sim.cli_common import (
     Force,
-    check_out_dir,
     fail,
-    mark_out_dir,
     out,
+    output_folder,
     parse_assignments,
 )
 from iaas_sim.scenario import Problem, ScenarioError, load_scenario
@@ -66,25 +65,26 @@ def pooling(
     from iaas_sim.experiments.pooling_curve import THRESHOLDS, pooling_curve
 
     target = _pooling_target(file, out_dir)
-    check_out_dir(target, "pooling", force)
-    try:
-        curve = pooling_curve(
-            _curve_source(file, profile or [], vms, cv),
-            customers=_parse_counts(customers) if customers else None,
-            service_level=service_level,
-            correlation=correlation,
-            replications=replications,
-            weeks=weeks,
-            seed=seed,
-        )
-    except ScenarioError as exc:
-        fail(exc)
-    written = [curve.save(target)]
-    if plot:
-        from iaas_sim.analysis.plots import make_pooling_figure, save_figure
+    with output_folder(target, "pooling", force) as folder:
+        try:
+            curve = pooling_curve(
+                _curve_source(file, profile or [], vms, cv),
+                customers=_parse_counts(customers) if customers else None,
+                service_level=service_level,
+                correlation=correlation,
+                replications=replications,
+                weeks=weeks,
+                seed=seed,
+            )
+        except ScenarioError as exc:
+            fail(exc)
+        written = [curve.save(folder.staging)]
+        if plot:
+            from iaas_sim.analysis.plots import make_pooling_figure, save_figure
 
-        written.append(save_figure(make_pooling_figure(curve), target / "pooling.png"))
-    written.append(mark_out_dir(target, "pooling", written, {"seed": curve.spec.seed}))
+            figure = make_pooling_figure(curve)
+            written.append(save_figure(figure, folder.staging / "pooling.png"))
+        written = folder.commit(written, {"seed": curve.spec.seed})
     _print_curve(curve, THRESHOLDS)
     sys.stdout.write("wrote " + ", ".join(str(p) for p in written) + "\n")
 

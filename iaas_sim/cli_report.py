@@ -6,25 +6,28 @@ import shlex
 import sys
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from iaas_sim.cli_common import (
     EXIT_BAD_INPUT,
+    AllowLarge,
     DaskLocal,
     Jobs,
     Scheduler,
     Seed,
     Sets,
-    at_least,
-    check_out_dir,
+    between,
     fail,
+    guard,
+    output_file,
     parse_assignments,
     scheduler_of,
     warn,
 )
 from iaas_sim.scenario import Problem, ScenarioError, load_scenario
+from iaas_sim.scenario.types import MAX_REPLICATIONS
 
 
 def report(
@@ -35,7 +38,7 @@ def report(
             "-n",
             "--replications",
             help="Replications (over 1: Monte Carlo bands and goals).",
-            callback=at_least(1),
+            callback=between(1, MAX_REPLICATIONS),
         ),
     ] = 1,
     seed: Seed = None,
@@ -61,13 +64,12 @@ def report(
         bool, typer.Option(help="Overwrite --out even if it is not an earlier report.")
     ] = False,
     set_: Sets = None,
+    allow_large: AllowLarge = False,
 ) -> None:
     """Write one self-contained HTML page (it opens offline): key inputs, metrics, charts
     and, with -n over 1, Monte Carlo bands and goal probabilities."""
-    from iaas_sim.analysis.report import report as write_report
-    from iaas_sim.engine.guard import check_resources
+    from iaas_sim.experiments.executor import resolve_jobs
     from iaas_sim.experiments.goals import parse_goal
-    from iaas_sim.progress import ProgressDisplay
 
     try:
         scenario = load_scenario(file)
@@ -81,11 +83,30 @@ def report(
                 raise ScenarioError([Problem("--goal", str(exc))]) from None
         if goals and n < 2:
             raise ScenarioError([Problem("--goal", "goals need -n 2 or more replications")])
-        check_resources(scenario)
+        guard(scenario, allow_large, n, resolve_jobs(jobs))
     except ScenarioError as exc:
         fail(exc)
     target = out_file if out_file is not None else Path("results") / f"{file.stem}-report.html"
     _check_target(target, force)
+    with output_file(target):
+        _write(scenario, file, target, n, seed, goals, jobs, scheduler, dask_local, pooling)
+
+
+def _write(
+    scenario: Any,
+    file: Path,
+    target: Path,
+    n: int,
+    seed: int | None,
+    goals: list[Any],
+    jobs: int | None,
+    scheduler: str | None,
+    dask_local: int | None,
+    pooling: bool,
+) -> None:
+    from iaas_sim.analysis.report import report as write_report
+    from iaas_sim.progress import ProgressDisplay
+
     where = scheduler_of(scheduler, dask_local)
     warn(file, scenario)
     command = "iaas-sim " + shlex.join(sys.argv[1:]) if sys.argv[1:] else None
@@ -118,7 +139,6 @@ def _check_target(target: Path, force: bool) -> None:
     (unless ``force``): a mistyped ``--out`` must not destroy a scenario file."""
     from iaas_sim.analysis.report import GENERATOR
 
-    check_out_dir(target.parent)
     problem = None
     if target.is_dir():
         problem = "is a folder; give the page's file name"

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from iaas_sim.cli_common import (
+    AllowLarge,
     DaskLocal,
     Force,
     Jobs,
@@ -18,10 +19,10 @@ from iaas_sim.cli_common import (
     Seed,
     Sets,
     at_least,
-    check_out_dir,
     fail,
-    mark_out_dir,
+    guard,
     out,
+    output_folder,
     parse_assignments,
     scheduler_of,
     warn,
@@ -51,13 +52,13 @@ def sensitivity(
     ] = None,
     set_: Sets = None,
     force: Force = False,
+    allow_large: AllowLarge = False,
 ) -> None:
     """Which inputs matter: one-at-a-time swings (tornado), Sobol indices or Morris effects;
     writes sensitivity.csv."""
     from iaas_sim.cli_sweep import parse_params
     from iaas_sim.engine.result import atomic_write
-    from iaas_sim.experiments.sensitivity import sensitivity as run
-    from iaas_sim.progress import ProgressDisplay
+    from iaas_sim.experiments.executor import resolve_jobs
 
     try:
         scenario = load_scenario(file)
@@ -74,10 +75,50 @@ def sensitivity(
         fail(exc)
     where = scheduler_of(scheduler, dask_local)
     target = out_dir if out_dir is not None else Path("results") / f"sensitivity-{file.stem}"
-    check_out_dir(target, "sensitivity", force)
-    warn(file, scenario)
     k = len(params)
     points = {"oat": 1 + 2 * k, "sobol": samples * (k + 2), "morris": samples * (k + 1)}[method]
+    try:
+        guard(scenario, allow_large, points * n, resolve_jobs(jobs))
+    except ScenarioError as exc:
+        fail(exc)
+    with output_folder(target, "sensitivity", force) as folder:
+        table = _run(scenario, file, params, metric, method, samples, n, seed, jobs, where, points)
+        written = atomic_write(
+            folder.staging / "sensitivity.csv", lambda p: table.to_csv(p, index=False)
+        )
+        from iaas_sim.scenario.load import scenario_hash
+
+        facts = {
+            "scenario_hash": scenario_hash(scenario),
+            "seed": scenario.run.seed if seed is None else seed,
+        }
+        folder.commit([written], facts)
+    t = Table(title=f"Sensitivity ({method}, {n} replication(s) per point)")
+    for column in table.columns:
+        t.add_column(column, justify="left" if column in ("metric", "param") else "right")
+    for row in table.itertuples(index=False):
+        t.add_row(*(f"{v:.4g}" if isinstance(v, float) else str(v) for v in row))
+    out.print(t)
+    sys.stdout.write(f"wrote {target / 'sensitivity.csv'}\n")
+
+
+def _run(
+    scenario: Any,
+    file: Path,
+    params: dict[str, Any],
+    metric: list[str] | None,
+    method: str,
+    samples: int,
+    n: int,
+    seed: int | None,
+    jobs: int | None,
+    where: Any,
+    points: int,
+) -> Any:
+    from iaas_sim.experiments.sensitivity import sensitivity as run
+    from iaas_sim.progress import ProgressDisplay
+
+    warn(file, scenario)
     try:
         with ProgressDisplay(points * n, f"{scenario.name}: sensitivity replications") as shown:
             table = run(
@@ -94,22 +135,7 @@ def sensitivity(
             )
     except ValueError as exc:
         fail(ScenarioError([Problem(getattr(exc, "option", ""), str(exc))]))
-    target.mkdir(parents=True, exist_ok=True)
-    written = atomic_write(target / "sensitivity.csv", lambda p: table.to_csv(p, index=False))
-    from iaas_sim.scenario.load import scenario_hash
-
-    facts = {
-        "scenario_hash": scenario_hash(scenario),
-        "seed": scenario.run.seed if seed is None else seed,
-    }
-    mark_out_dir(target, "sensitivity", [written], facts)
-    t = Table(title=f"Sensitivity ({method}, {n} replication(s) per point)")
-    for column in table.columns:
-        t.add_column(column, justify="left" if column in ("metric", "param") else "right")
-    for row in table.itertuples(index=False):
-        t.add_row(*(f"{v:.4g}" if isinstance(v, float) else str(v) for v in row))
-    out.print(t)
-    sys.stdout.write(f"wrote {written}\n")
+    return table
 
 
 def solve(

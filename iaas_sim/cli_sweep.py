@@ -12,21 +12,25 @@ import typer
 from rich.table import Table
 
 from iaas_sim.cli_common import (
+    AllowLarge,
     DaskLocal,
     Jobs,
     PointReplications,
     Scheduler,
     Seed,
     Sets,
-    check_out_dir,
+    between,
     fail,
-    mark_out_dir,
+    guard,
+    locked_folder,
     out,
     parse_assignments,
     scheduler_of,
     warn,
 )
+from iaas_sim.cli_output import write_marker
 from iaas_sim.scenario import Problem, ScenarioError, load_scenario
+from iaas_sim.scenario.types import MAX_POINTS
 
 SHOWN = 30
 """Points listed in the summary (the table on disk has them all)."""
@@ -42,7 +46,10 @@ def sweep(
         ),
     ],
     method: Annotated[str, typer.Option(help="grid, lhs or sobol.")] = "grid",
-    points: Annotated[int | None, typer.Option(help="Points of an lhs or sobol design.")] = None,
+    points: Annotated[
+        int | None,
+        typer.Option(help="Points of an lhs or sobol design.", callback=between(1, MAX_POINTS)),
+    ] = None,
     n: PointReplications = 1,
     seed: Seed = None,
     jobs: Jobs = None,
@@ -53,12 +60,13 @@ def sweep(
         typer.Option("--out", help="Output folder (default: results/sweep-<file name>)."),
     ] = None,
     set_: Sets = None,
+    allow_large: AllowLarge = False,
 ) -> None:
     """Sweep parameters: one row per point x replication in OUT/data/*.parquet (written as
     batches finish) and OUT/sweep.csv; re-running the same sweep resumes where it stopped."""
-    from iaas_sim.experiments.sweep import design_points
-    from iaas_sim.experiments.sweep import sweep as run_sweep
-    from iaas_sim.progress import ProgressDisplay
+    from iaas_sim.engine.guard import UNLIMITED, command_line_limits
+    from iaas_sim.experiments.executor import resolve_jobs
+    from iaas_sim.experiments.sweep import check_params, design_points
 
     try:
         scenario = load_scenario(file)
@@ -70,12 +78,43 @@ def sweep(
             raise ScenarioError([Problem("--points", f"a {method} design needs --points N")])
         params = parse_params(param, method)
         root = scenario.run.seed if seed is None else seed
+        _checked(lambda: check_params(scenario, list(params)))
         total = len(_checked(lambda: design_points(params, method, points, root))) * n
+        guard(scenario, allow_large, total, resolve_jobs(jobs))
     except ScenarioError as exc:
         fail(exc)
     target = out_dir if out_dir is not None else Path("results") / f"sweep-{file.stem}"
-    check_out_dir(target)
     where = scheduler_of(scheduler, dask_local)
+    limits = UNLIMITED if allow_large else command_line_limits()
+    with locked_folder(target) as target:
+        table = _run(
+            scenario, file, params, n, seed, jobs, method, points, target, where, limits, total
+        )
+        from iaas_sim.scenario.load import scenario_hash
+
+        facts = {"scenario_hash": scenario_hash(scenario), "seed": root}
+        write_marker(target, "sweep", [target / "sweep.csv", target / "manifest.json"], facts)
+    _print(table, list(params))
+    sys.stdout.write(f"wrote {target / 'data'}/ ({len(table):,} rows), {target / 'sweep.csv'}\n")
+
+
+def _run(
+    scenario: Any,
+    file: Path,
+    params: dict[str, Any],
+    n: int,
+    seed: int | None,
+    jobs: int | None,
+    method: str,
+    points: int | None,
+    target: Path,
+    where: Any,
+    limits: Any,
+    total: int,
+) -> Any:
+    from iaas_sim.experiments.sweep import sweep as run_sweep
+    from iaas_sim.progress import ProgressDisplay
+
     warn(file, scenario)
     try:
         with ProgressDisplay(total, f"{scenario.name}: sweep replications") as shown:
@@ -90,6 +129,7 @@ def sweep(
                 out=target,
                 progress=shown.advance,
                 scheduler=where,
+                limits=limits,
             )
     except ValueError as exc:  # another sweep in the folder, an unreachable scheduler...
         fail(ScenarioError([Problem(getattr(exc, "option", ""), str(exc))]))
@@ -100,19 +140,14 @@ def sweep(
             "command again to resume\n"
         )
         raise typer.Exit(130) from None
-    from iaas_sim.scenario.load import scenario_hash
-
-    facts = {"scenario_hash": scenario_hash(scenario), "seed": root}
-    mark_out_dir(target, "sweep", [target / "sweep.csv", target / "manifest.json"], facts)
-    _print(table, list(params))
-    sys.stdout.write(f"wrote {target / 'data'}/ ({len(table):,} rows), {target / 'sweep.csv'}\n")
+    return table
 
 
 def _checked(make: Any) -> Any:
     try:
         return make()
     except ValueError as exc:
-        raise ScenarioError([Problem("--param", str(exc))]) from None
+        raise ScenarioError([Problem(getattr(exc, "option", "--param"), str(exc))]) from None
 
 
 def parse_params(items: list[str], method: str) -> dict[str, Any]:
@@ -166,6 +201,17 @@ def parse_params(items: list[str], method: str) -> dict[str, Any]:
                 ]
             )
         if method == "grid":
+            if count is not None and count > MAX_POINTS:
+                raise ScenarioError(
+                    [
+                        Problem(
+                            f"--param {path}",
+                            f"COUNT must be at most {MAX_POINTS:,}",
+                            spec,
+                            True,
+                        )
+                    ]
+                )
             if count is None or count < 1:
                 raise ScenarioError(
                     [

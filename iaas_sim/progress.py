@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import TextIO
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -20,12 +21,14 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from iaas_sim.scenario.text import printable
+
 
 class ProgressDisplay:
     """Counts finished replications; use as a context manager and call ``advance(n)``."""
 
     def __init__(self, total: int, label: str, stream: TextIO | None = None) -> None:
-        self.total, self.label = total, label
+        self.total, self.label = total, printable(label, keep="")
         self.stream = stream if stream is not None else sys.stderr
         self.done = 0
         self.start = time.monotonic()
@@ -43,7 +46,7 @@ class ProgressDisplay:
                 TimeRemainingColumn(),
                 console=Console(file=self.stream),
             )
-            self.task = self.bar.add_task(label, total=total, rate="")
+            self.task = self.bar.add_task(escape(self.label), total=total, rate="")
 
     def __enter__(self) -> ProgressDisplay:
         if self.bar is not None:

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 
 from iaas_sim.analysis.summary import SYMBOLS as SYMBOLS
 from iaas_sim.analysis.summary import format_money as format_money
+from iaas_sim.scenario.text import printable
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -38,6 +39,12 @@ def _new_axes(ax: Axes | None) -> Axes:
     if ax is not None:
         return ax
     return Figure(figsize=(9, 5), layout="constrained").add_subplot()
+
+
+def chart_text(text: str) -> str:
+    """A scenario's text drawn as written: control characters as codes, and ``$`` kept
+    (matplotlib would read ``$...$`` as mathematics, and refuse what it cannot parse)."""
+    return printable(text, keep="").replace("$", r"\$")
 
 
 def _finish_money_axes(ax: Axes, currency: str, ylabel: str, title: str) -> None:
@@ -65,6 +72,7 @@ def plot_cashflow(
     ax = _new_axes(ax)
     many = [results] if not isinstance(results, Sequence) else list(results)
     names = list(labels) if labels else [r.metadata.get("scenario_name", "") for r in many]
+    names = [chart_text(n) for n in names]
     currency = many[0].metadata.get("currency", "EUR")
     balance = False  # the cash balance is drawn for a lone result with funding
     for k, (res, name) in enumerate(zip(many, names, strict=True)):
@@ -187,7 +195,8 @@ def make_cashflow_figure(result: Result) -> Figure:
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
     plot_cashflow(result, ax=top)
     plot_revenue_ebitda(result, ax=bottom)
-    fig.suptitle(result.metadata.get("scenario_name", ""), fontsize=12, fontweight="bold")
+    title = chart_text(result.metadata.get("scenario_name", ""))
+    fig.suptitle(title, fontsize=12, fontweight="bold")
     return fig
 
 

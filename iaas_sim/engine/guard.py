@@ -1,26 +1,67 @@
-"""The resource guard: before a run, an upper bound of the customers it can sign, the memory
-their book needs and the time it takes; a run that cannot fit in this machine's memory is
-refused before it starts, naming the segment that makes it too big.
+"""The resource guard: before a run, upper bounds of what it will cost, from its inputs
+alone, and a refusal naming the key that makes it too big.
 
-The bounds are measured, not guessed (``benchmarks/bench_guard.py`` prints them): the book
-and the month's arrays cost about 250 bytes a customer (400 are counted), a month costs a
-few milliseconds and a customer about 10 microseconds."""
+For every mechanism whose cost grows with an input, the guard bounds the units of work
+(customers signed, customer-hours pooled one by one, segment-months, events, partners,
+reference customers, servers) and prices them in bytes and seconds with constants measured
+by ``benchmarks/bench_guard.py`` and ``benchmarks/bench_guard_cost.py`` (about twice what
+they measured). Its verdict depends only on the scenario and the limits it is given, never
+on the load of the moment: ``simulate`` uses fixed default limits, the command line sets
+the memory limit from the memory available when it starts (``--allow-large`` lifts both).
+"""
 
 from __future__ import annotations
 
+import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from iaas_sim.scenario import Problem, Scenario, ScenarioError
 
-BYTES_PER_CUSTOMER = 400
+HOURS_PER_MONTH = 730.5
+
 BASE_BYTES = 300 * 2**20
 """The interpreter, numpy, pandas, SimPy and a run's fixed arrays."""
+BYTES_PER_CUSTOMER = 400
+"""The customer book and a month's arrays, per customer signed."""
+BYTES_PER_POOLED_CUSTOMER = 6_000
+"""Per customer of a month pooled one by one (``per_customer`` mode)."""
+BYTES_PER_PARTNER = 200
+BYTES_PER_SERVER = 1.0
+"""Servers are counted, not listed; orders and outages cost little per server."""
+
 SECONDS_PER_MONTH = 0.01
+SECONDS_PER_SEGMENT_MONTH = 0.003
 SECONDS_PER_CUSTOMER = 2e-5
+"""Signing, churning and billing one customer over a run."""
+SECONDS_PER_CUSTOMER_HOUR = 2e-8
+"""Pooling one customer's hour one by one (``per_customer`` mode, reference customers)."""
+SECONDS_PER_COHORT_MONTH = 0.002
+SECONDS_PER_PARTNER_MONTH = 2e-6
+SECONDS_PER_EVENT = 0.02
+"""Applying and re-validating one dated event."""
+
+MAX_SERVERS = 1e9
+"""Servers a run can own: beyond, the capacity arrays are meaningless."""
+
+DEFAULT_MEMORY_BYTES = 8 * 2**30
+DEFAULT_SECONDS = 3600.0
 MEMORY_SHARE = 0.8
-"""Share of the memory available now that one run may take."""
+"""Share of the memory available when a command starts that its runs may take."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one command may use: memory at once, and time in all."""
+
+    memory_bytes: float = DEFAULT_MEMORY_BYTES
+    seconds: float = DEFAULT_SECONDS
+
+
+DEFAULT_LIMITS = Limits()
+"""The limits of ``simulate``: the same verdict on every machine."""
+UNLIMITED = Limits(math.inf, math.inf)
 
 
 @dataclass(frozen=True)
@@ -32,73 +73,157 @@ class Estimate:
     by_segment: dict[str, float]
     memory_bytes: float
     seconds: float
+    output_bytes: float = 0.0
+    """Size of a run's output files (tables and a chart)."""
+    memory_by_key: dict[str, float] = field(default_factory=dict)
+    """Bytes each scaling input accounts for, by its key."""
+    seconds_by_key: dict[str, float] = field(default_factory=dict)
+    """Seconds each scaling input accounts for, by its key."""
+
+
+SCALING_KEYS = frozenset(
+    {
+        "potential_customers",
+        "reps",
+        "deals_per_rep_per_month",
+        "recruited_per_month",
+        "customers_per_active_partner_per_month",
+        "own_vms_per_active_partner",
+        "reference_customers",
+        "auto_max_customers",
+        "mode",
+    }
+)
+"""Keys that dated events may raise and that the guard's bounds grow with."""
 
 
 def estimate(scenario: Scenario) -> Estimate:
-    """Customers, memory and time at most: each segment signs at most its initial customers
-    plus, per channel, its potential customers times the channel's share, where the direct
-    sales force and the partners also cap what they can reach over the run."""
-    months = scenario.run.months
-    channels = scenario.channels
-    direct_reach = (
-        _peak(channels.direct_sales.reps) * channels.direct_sales.deals_per_rep_per_month * months
-    )
-    partner_reach = sum(
-        (t.initial_partners + _peak(t.recruited_per_month) * months)
-        * t.customers_per_active_partner_per_month
-        * months
-        for t in channels.partners.types
-    )
-    changed = _mixes_set_by_events(scenario)
-    by_segment = {}
-    for seg in scenario.segments:
-        mix = {k: float(v) for k, v in seg.channel_mix.model_dump().items()}
-        for other in changed.get(seg.name, []):
-            mix = {k: max(mix.get(k, 0.0), float(other.get(k, 0.0))) for k in mix}
-        potential = seg.potential_customers
-        by_segment[seg.name] = (
-            seg.initial_customers
-            + potential * mix.get("web", 0.0)
-            + min(potential * mix.get("direct_sales", 0.0), direct_reach)
-            + min(potential * mix.get("partners", 0.0), partner_reach)
-        )
+    """Customers, memory and time at most (see the module's docstring), with every key
+    that dated events can raise at the highest value any event gives it."""
+    sc = _at_event_peaks(scenario)
+    months = sc.run.months
+    by_segment = _customers_by_segment(sc)
     customers = sum(by_segment.values())
+    seg_key = _segment_key(sc, by_segment)
+    pooled = _pooled_customers(sc, customers)
+    partners = sum(
+        t.initial_partners + _peak(t.recruited_per_month) * months
+        for t in sc.channels.partners.types
+    )
+    partner_key = _partner_key(sc)
+    servers = _servers(sc, customers)
+    classes = max(1, len(sc.segments)) * 3
+    cohort_months = classes * 3 * months if sc.pooling.mode != "per_customer" else 0.0
+    reference_hours = (
+        sc.pooling.reference_customers * classes * months * HOURS_PER_MONTH
+        if sc.pooling.mode != "per_customer"
+        else 0.0
+    )
+    memory: dict[str, float] = {
+        seg_key: BYTES_PER_CUSTOMER * customers + BYTES_PER_POOLED_CUSTOMER * pooled,
+        partner_key: BYTES_PER_PARTNER * partners,
+        "capacity.vms_per_server": BYTES_PER_SERVER * servers,
+    }
+    seconds: dict[str, float] = {
+        "run.months": SECONDS_PER_MONTH * months,
+        "segments": SECONDS_PER_SEGMENT_MONTH * len(sc.segments) * months,
+        seg_key: SECONDS_PER_CUSTOMER * customers
+        + SECONDS_PER_CUSTOMER_HOUR * pooled * months * HOURS_PER_MONTH,
+        "pooling.reference_customers": SECONDS_PER_CUSTOMER_HOUR * reference_hours
+        + SECONDS_PER_COHORT_MONTH * cohort_months,
+        partner_key: SECONDS_PER_PARTNER_MONTH * partners * months,
+        "events": SECONDS_PER_EVENT * len(sc.events),
+    }
     return Estimate(
         customers,
         by_segment,
-        BASE_BYTES + BYTES_PER_CUSTOMER * customers,
-        SECONDS_PER_MONTH * months + SECONDS_PER_CUSTOMER * customers,
+        BASE_BYTES + sum(memory.values()),
+        sum(seconds.values()),
+        output_bytes=3 * months * 120 * 20 + 2**20,
+        memory_by_key=memory,
+        seconds_by_key=seconds,
     )
 
 
-def check_resources(scenario: Scenario, available: float | None = None) -> Estimate:
-    """The estimate; ``ScenarioError`` when its memory exceeds ``MEMORY_SHARE`` of the
-    memory ``available`` (default: what this machine has free now)."""
+def check_resources(
+    scenario: Scenario,
+    limits: Limits = DEFAULT_LIMITS,
+    replications: int = 1,
+    workers: int = 1,
+) -> Estimate:
+    """The estimate; ``ScenarioError`` naming the key that costs most when ``workers``
+    runs at once need more memory than ``limits.memory_bytes``, or ``replications`` runs
+    on ``workers`` more time than ``limits.seconds``, or the run would own more servers
+    than any business could."""
     found = estimate(scenario)
-    free = available_memory() if available is None else available
-    if free and found.memory_bytes > MEMORY_SHARE * free:
-        index, name = max(enumerate(found.by_segment), key=lambda item: found.by_segment[item[1]])
-        seg = scenario.segments[index]
+    at_once = max(1, min(workers, replications))
+    memory = found.memory_bytes * at_once
+    seconds = found.seconds * replications / at_once
+    servers = found.memory_by_key["capacity.vms_per_server"] / BYTES_PER_SERVER
+    if servers > MAX_SERVERS:
         raise ScenarioError(
             [
                 Problem(
-                    f"segments[{index}].potential_customers",
-                    f"segment '{name}' can sign up to {found.by_segment[name]:,.0f} customers "
-                    f"({found.customers:,.0f} in all), whose book needs about "
-                    f"{_size(found.memory_bytes)}, more than this machine can give a run "
-                    f"({_size(free)} free); lower the potential customers or split the "
-                    "scenario",
-                    seg.potential_customers,
-                    True,
+                    _segment_key(scenario, found.by_segment),
+                    f"the run can sign {found.customers:,.0f} customers needing up to "
+                    f"{servers:,.0f} servers, more than {MAX_SERVERS:,.0f}; lower the "
+                    "customers or their VMs",
                 )
             ]
+        )
+    if memory > limits.memory_bytes:
+        key = max(found.memory_by_key, key=lambda k: found.memory_by_key[k])
+        raise ScenarioError([_too_big(scenario, found, key, "memory", memory, limits, at_once)])
+    if seconds > limits.seconds:
+        key = max(found.seconds_by_key, key=lambda k: found.seconds_by_key[k])
+        raise ScenarioError(
+            [_too_big(scenario, found, key, "time", seconds, limits, at_once, replications)]
         )
     return found
 
 
+def _too_big(
+    sc: Scenario,
+    found: Estimate,
+    key: str,
+    what: str,
+    amount: float,
+    limits: Limits,
+    at_once: int,
+    replications: int = 1,
+) -> Problem:
+    runs = ""
+    if replications > 1:
+        runs = f" for {replications:,} replications on {at_once} worker(s)"
+    elif at_once > 1:
+        runs = f" for {at_once} runs at once"
+    if what == "memory":
+        need = f"needs about {_size(amount)}{runs}, more than the limit of "
+        need += f"{_size(limits.memory_bytes)}"
+    else:
+        need = f"takes about {_duration(amount)}{runs}, more than the limit of "
+        need += f"{_duration(limits.seconds)}"
+    signed = f"can sign up to {found.customers:,.0f} customers"
+    return Problem(
+        key,
+        f"the run {signed} and {need} ({key} accounts for most of it); lower it, or add "
+        "--allow-large to run anyway",
+        _value_at(sc, key),
+        _value_at(sc, key) is not None,
+    )
+
+
+def command_line_limits() -> Limits:
+    """The command line's limits: ``MEMORY_SHARE`` of the memory available when it
+    starts (at most the default), and the default time."""
+    free = available_memory()
+    memory = min(DEFAULT_MEMORY_BYTES, MEMORY_SHARE * free) if free else DEFAULT_MEMORY_BYTES
+    return Limits(memory, DEFAULT_SECONDS)
+
+
 def available_memory() -> float:
     """Memory available now, in bytes (``MemAvailable``; the physical memory elsewhere; 0
-    when unknown, which disables the check)."""
+    when unknown)."""
     try:
         with open("/proc/meminfo") as info:
             for line in info:
@@ -110,6 +235,178 @@ def available_memory() -> float:
         return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
     except (ValueError, OSError, AttributeError):
         return 0.0
+
+
+def _at_event_peaks(sc: Scenario) -> Scenario:
+    """``sc`` with each scaling key at the highest value events set for it anywhere (a
+    bound: an event raising one segment's potential raises them all here)."""
+    from iaas_sim.scenario.overrides import flatten_changes, parse_path
+
+    peaks: dict[str, Any] = {}
+    for event in sc.events:
+        for path, value in flatten_changes(event.set).items():
+            last = parse_path(path)[-1]
+            if last not in SCALING_KEYS:
+                continue
+            if last == "mode":  # pooling one by one costs most
+                if value == "per_customer":
+                    peaks["mode"] = value
+                continue
+            number = _peak_value(value)
+            if number is not None:
+                peaks[str(last)] = max(peaks.get(str(last), 0.0), number)
+    if not peaks:
+        return sc
+    types = sc.channels.partners.types
+    segment_keys = {"potential_customers"}
+    type_keys = {
+        "recruited_per_month",
+        "customers_per_active_partner_per_month",
+        "own_vms_per_active_partner",
+    }
+    changes: dict[str, Any] = {}
+    for key, value in peaks.items():
+        if key in segment_keys:
+            for i, seg in enumerate(sc.segments):
+                changes[f"segments[{i}].{key}"] = max(value, seg.potential_customers)
+        elif key in type_keys:
+            for i, t in enumerate(types):
+                changes[f"channels.partners.types[{i}].{key}"] = max(value, _peak(getattr(t, key)))
+        elif key in ("reps", "deals_per_rep_per_month"):
+            base = _peak(getattr(sc.channels.direct_sales, key))
+            changes[f"channels.direct_sales.{key}"] = max(value, base)
+        elif key == "mode":
+            changes["pooling.mode"] = value
+        else:
+            changes[f"pooling.{key}"] = max(int(value), getattr(sc.pooling, key))
+    from iaas_sim.scenario.overrides import apply_overrides
+
+    try:
+        return apply_overrides(sc, changes, check_events=False, check_uncertain=False)
+    except ScenarioError:
+        return sc  # the events themselves were checked when the scenario was loaded
+
+
+def _peak_value(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, list):
+        found = [_peak_value(v.get("value") if isinstance(v, dict) else v) for v in value]
+        numbers = [f for f in found if f is not None]
+        return max(numbers) if numbers else None
+    return None
+
+
+def _customers_by_segment(sc: Scenario) -> dict[str, float]:
+    """Each segment signs at most its initial customers plus, per channel, its potential
+    customers times the channel's share, where the direct sales force and the partners
+    also cap what they can reach over the run."""
+    months = sc.run.months
+    channels = sc.channels
+    direct_reach = (
+        _peak(channels.direct_sales.reps) * channels.direct_sales.deals_per_rep_per_month * months
+    )
+    partner_reach = sum(
+        (t.initial_partners + _peak(t.recruited_per_month) * months)
+        * t.customers_per_active_partner_per_month
+        * months
+        for t in channels.partners.types
+    )
+    changed = _mixes_set_by_events(sc)
+    by_segment = {}
+    for seg in sc.segments:
+        mix = {k: float(v) for k, v in seg.channel_mix.model_dump().items()}
+        for other in changed.get(seg.name, []):
+            mix = {k: max(mix.get(k, 0.0), float(other.get(k, 0.0))) for k in mix}
+        potential = seg.potential_customers
+        by_segment[seg.name] = (
+            seg.initial_customers
+            + potential * mix.get("web", 0.0)
+            + min(potential * mix.get("direct_sales", 0.0), direct_reach)
+            + min(potential * mix.get("partners", 0.0), partner_reach)
+        )
+    return by_segment
+
+
+def _pooled_customers(sc: Scenario, customers: float) -> float:
+    """Customers of a month pooled one by one, at most."""
+    if sc.pooling.mode == "per_customer":
+        return customers
+    if sc.pooling.mode == "cohort":
+        return 0.0
+    return min(customers, float(sc.pooling.auto_max_customers))
+
+
+def _servers(sc: Scenario, customers: float) -> float:
+    """Servers the run can need at most: every customer at its largest size."""
+    largest = max((_largest_vms(seg.vms_per_customer) for seg in sc.segments), default=1.0)
+    partner_vms = sum(
+        (t.initial_partners + _peak(t.recruited_per_month) * sc.run.months)
+        * t.own_vms_per_active_partner
+        for t in sc.channels.partners.types
+    )
+    vms = customers * largest + partner_vms
+    return sc.capacity.initial_servers + vms / sc.capacity.vms_per_server
+
+
+def _largest_vms(dist: Any) -> float:
+    kind = dist.dist
+    if kind == "fixed":
+        return float(dist.value)
+    if kind == "discrete":
+        return float(max(dist.values))
+    if kind == "lognormal":
+        return float(dist.max)
+    return float(dist.mean) * 20.0  # geometric: P(X > 20 mean) < 1e-8
+
+
+def _segment_key(sc: Scenario, by_segment: dict[str, float]) -> str:
+    """The key of the segment that signs most: its initial or its potential customers."""
+    if not by_segment:
+        return "segments"
+    index, name = max(enumerate(by_segment), key=lambda item: by_segment[item[1]])
+    seg = sc.segments[index]
+    which = (
+        "initial_customers"
+        if seg.initial_customers >= by_segment[name] - seg.initial_customers
+        else "potential_customers"
+    )
+    return f"segments[{index}].{which}"
+
+
+def _partner_key(sc: Scenario) -> str:
+    types = sc.channels.partners.types
+    if not types:
+        return "channels.partners.types"
+    months = sc.run.months
+    index = max(
+        range(len(types)),
+        key=lambda k: types[k].initial_partners + _peak(types[k].recruited_per_month) * months,
+    )
+    t = types[index]
+    which = (
+        "initial_partners"
+        if t.initial_partners >= _peak(t.recruited_per_month) * months
+        else "recruited_per_month"
+    )
+    return f"channels.partners.types[{index}].{which}"
+
+
+def _value_at(sc: Scenario, key: str) -> Any:
+    from iaas_sim.scenario.load import scenario_to_dict
+    from iaas_sim.scenario.overrides import get_path
+
+    if key == "events":
+        return len(sc.events)
+    if key == "segments":
+        return len(sc.segments)
+    try:
+        value = get_path(scenario_to_dict(sc), key)
+    except (KeyError, ValueError):
+        return None
+    return value if isinstance(value, int | float) else None
 
 
 def _peak(schedule: Any) -> float:
@@ -135,3 +432,11 @@ def _size(n: float) -> str:
         if n >= scale:
             return f"{n / scale:,.1f} {unit}"
     return f"{n:,.0f} bytes"
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 2 * 3600:
+        return f"{seconds / 3600:,.1f} hours"
+    if seconds >= 120:
+        return f"{seconds / 60:,.0f} minutes"
+    return f"{seconds:,.0f} seconds"

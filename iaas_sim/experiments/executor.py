@@ -14,7 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from iaas_sim.engine.guard import DEFAULT_LIMITS, Limits
 from iaas_sim.engine.simulate import simulate
+from iaas_sim.scenario.errors import Problem, ScenarioError
 from iaas_sim.scenario.model import Scenario
 
 
@@ -49,6 +51,8 @@ class Task:
     """One dict per replication, copied into its row of metrics."""
     inputs: Sequence[dict[str, float] | None] | None = None
     """Per replication, the uncertain inputs' values (None: drawn by the replication)."""
+    limits: Limits | None = DEFAULT_LIMITS
+    """The resource guard's limits for each replication (None: checked before)."""
 
 
 @dataclass(frozen=True)
@@ -77,11 +81,43 @@ def run_task(task: Task) -> Outcome:
     rows, series = [], []
     inputs = task.inputs if task.inputs is not None else [None] * len(task.seeds)
     for seed, label, given in zip(task.seeds, task.labels, inputs, strict=True):
-        res = simulate(task.scenario, seed=seed, inputs=given)
+        try:
+            res = simulate(task.scenario, seed=seed, inputs=given, limits=task.limits)
+        except Exception as exc:  # named with what reproduces it, not only the library's words
+            raise replication_error(exc, seed, label, given) from None
         drawn = res.metadata.get("inputs", {})
         rows.append({**label, **drawn, **flatten_metrics(res.metrics)})
         series.append({c: res.monthly[c].to_numpy() for c in task.columns})
     return Outcome(rows, series)
+
+
+def replication_error(
+    exc: Exception, seed: np.random.SeedSequence, label: dict[str, Any], inputs: Any
+) -> ScenarioError:
+    """A failed replication as a refusal naming the replication, its seed and its inputs
+    (``simulate(scenario, seed=SeedSequence(entropy, spawn_key=...))`` reproduces it)."""
+    where = ", ".join(f"{k} {v}" for k, v in label.items() if k in ("point", "replication"))
+    given = {k: v for k, v in label.items() if k not in ("point", "replication")}
+    given.update(inputs or {})
+    shown = ", ".join(
+        f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}" for k, v in given.items()
+    )
+    why = (
+        "; ".join(f"{p.path}: {p.message}" if p.path else p.message for p in exc.problems)
+        if isinstance(exc, ScenarioError)
+        else f"{type(exc).__name__}: {exc}"
+    )
+    seed_text = f"SeedSequence(entropy={seed.entropy}, spawn_key={tuple(seed.spawn_key)})"
+    return ScenarioError(
+        [
+            Problem(
+                where or "replication",
+                f"failed with seed {seed_text}"
+                + (f" and inputs {shown}" if shown else "")
+                + f": {why}",
+            )
+        ]
+    )
 
 
 def resolve_jobs(n_jobs: int | None) -> int:

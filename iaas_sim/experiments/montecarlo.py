@@ -13,21 +13,34 @@ import numpy as np
 import pandas as pd
 
 from iaas_sim.core.uncertain import compute_iman_conover, correlation_matrix, sample_inputs
+from iaas_sim.engine.guard import DEFAULT_LIMITS, Limits, check_resources
 from iaas_sim.engine.simulate import package_version, simulate
 from iaas_sim.experiments.executor import (
     DEFAULT_COLUMNS,
+    OptionError,
     Progress,
     Task,
     batch_count,
     flatten_metrics,
+    replication_error,
+    resolve_jobs,
     run_tasks,
     split_batches,
 )
 from iaas_sim.experiments.goals import Goal, check_goals, parse_goal, summarise_goals
 from iaas_sim.scenario import Scenario, load_scenario, scenario_hash
+from iaas_sim.scenario.types import MAX_REPLICATIONS
 from iaas_sim.scenario.uncertain import integer_paths
 
 QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+
+def check_replications(n: int, option: str = "-n") -> None:
+    """``OptionError`` unless 1 <= ``n`` <= ``MAX_REPLICATIONS``."""
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_REPLICATIONS:
+        raise OptionError(
+            option, f"replications must be a whole number from 1 to {MAX_REPLICATIONS:,}, got {n!r}"
+        )
 
 
 @dataclass(frozen=True)
@@ -106,15 +119,19 @@ def monte_carlo(
     goals: Sequence[str | Goal] = (),
     progress: Progress | None = None,
     scheduler: Any = None,
+    limits: Limits | None = DEFAULT_LIMITS,
 ) -> MonteCarloResult:
     """Run ``n_replications`` of ``scenario`` (seed defaults to ``run.seed``) on ``n_jobs``
     local processes (default: every core), and the probability of each goal (see
     ``experiments/goals.py``). Same seed, same result, whatever ``n_jobs``.
     ``progress(n)`` is called as replications finish. ``scheduler``: run on a Dask
-    cluster instead (an address, a ``distributed.Client`` or ``"local:N"``)."""
+    cluster instead (an address, a ``distributed.Client`` or ``"local:N"``).
+    ``limits``: the resource guard's, for the whole run and each replication (None: no
+    check)."""
     sc = load_scenario(scenario)
-    if n_replications < 1:
-        raise ValueError(f"n_replications must be at least 1, got {n_replications}")
+    check_replications(n_replications)
+    if limits is not None:
+        check_resources(sc, limits, n_replications, resolve_jobs(n_jobs))
     parsed = [g if isinstance(g, Goal) else parse_goal(g) for g in goals]
     kept = tuple(dict.fromkeys([*columns, *(g.name for g in parsed if g.monthly)]))
     root = sc.run.seed if seed is None else seed
@@ -123,7 +140,11 @@ def monte_carlo(
     if parsed:
         # One replication here first, to refuse a goal on a name that does not exist
         # before the long run rather than after it.
-        trial = simulate(sc, seed=seeds[0], inputs=None if inputs is None else inputs[0])
+        first = None if inputs is None else inputs[0]
+        try:
+            trial = simulate(sc, seed=seeds[0], inputs=first, limits=limits)
+        except Exception as exc:
+            raise replication_error(exc, seeds[0], {"replication": 0}, first) from None
         flat = flatten_metrics(trial.metrics)
         months = pd.period_range(sc.run.start, periods=sc.run.months, freq="M", name="month")
         check_goals(parsed, list(flat), list(trial.monthly.columns), months, flat)
@@ -135,6 +156,7 @@ def monte_carlo(
             kept,
             [{"replication": i} for i in b],
             None if inputs is None else [inputs[i] for i in b],
+            limits,
         )
         for b in batches
     ]

@@ -5,6 +5,7 @@ replication seeds), optionally written as they finish to a resumable Parquet dat
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -12,12 +13,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from iaas_sim.engine.guard import DEFAULT_LIMITS, Limits, check_resources
 from iaas_sim.experiments.dataset import SweepDataset, normalise
-from iaas_sim.experiments.executor import Progress, Task, run_tasks, split_batches
-from iaas_sim.experiments.montecarlo import draw_replication_inputs, replication_seeds
+from iaas_sim.experiments.executor import (
+    OptionError,
+    Progress,
+    Task,
+    resolve_jobs,
+    run_tasks,
+    split_batches,
+)
+from iaas_sim.experiments.montecarlo import (
+    check_replications,
+    draw_replication_inputs,
+    replication_seeds,
+)
 from iaas_sim.scenario import Scenario, load_scenario, scenario_hash
 from iaas_sim.scenario.load import scenario_to_dict
-from iaas_sim.scenario.overrides import get_path
+from iaas_sim.scenario.overrides import canonical_path, get_path
+from iaas_sim.scenario.types import MAX_POINTS
 from iaas_sim.scenario.uncertain import pin_inputs
 
 METHODS = ("grid", "lhs", "sobol")
@@ -40,6 +54,9 @@ def design_points(
         for path, values in params.items():
             if isinstance(values, str) or len(values) == 0:
                 raise ValueError(f"{path}: give a non-empty list of values")
+        count = math.prod(len(v) for v in params.values())
+        if count > MAX_POINTS:
+            raise OptionError("--param", f"the grid has {count:,} points, more than {MAX_POINTS:,}")
         return [
             dict(zip(names, combo, strict=True))
             for combo in itertools.product(*(params[n] for n in names))
@@ -47,8 +64,11 @@ def design_points(
     for path, span in params.items():
         if isinstance(span, str) or len(span) != 2 or not float(span[0]) < float(span[1]):
             raise ValueError(f"{path}: give a range (low, high) with low < high, got {span!r}")
-    if n_points is None or n_points < 1:
-        raise ValueError(f"{method} needs a number of points (at least 1), got {n_points}")
+    if n_points is None or not 1 <= n_points <= MAX_POINTS:
+        raise OptionError(
+            "--points",
+            f"{method} needs a number of points from 1 to {MAX_POINTS:,}, got {n_points}",
+        )
     from scipy.stats import qmc
 
     sampler = (
@@ -74,21 +94,25 @@ def sweep(
     out: str | Path | None = None,
     progress: Progress | None = None,
     scheduler: Any = None,
+    limits: Limits | None = DEFAULT_LIMITS,
 ) -> pd.DataFrame:
     """One row per point x replication: ``point``, ``replication``, the parameters (dotted
     paths as column names), any uncertain inputs drawn, and the flat metrics. Every point
     is validated before anything runs. With ``out``, each finished batch is written to
     ``out/data/`` at once and a re-run of the same sweep resumes (see ``dataset.py``).
     ``method="points"`` takes ``params={"points": [{path: value, ...}, ...]}``.
-    ``scheduler``: a Dask scheduler address or client (see ``executor.run_tasks``)."""
+    ``scheduler``: a Dask scheduler address or client (see ``executor.run_tasks``).
+    ``limits``: the resource guard's, for the whole sweep and each replication."""
     sc = load_scenario(scenario)
-    if n_replications < 1:
-        raise ValueError(f"n_replications must be at least 1, got {n_replications}")
+    check_replications(n_replications)
     root = sc.run.seed if seed is None else seed
     if method == "points":  # an explicit list of points (sensitivity, goal seeking)
         points = _whole_numbers(sc, [dict(p) for p in params["points"]])
     else:
+        check_params(sc, list(params))
         points = _whole_numbers(sc, design_points(params, method, n_points, root))
+    if limits is not None:
+        check_resources(sc, limits, len(points) * n_replications, resolve_jobs(n_jobs))
     scenarios = [pin_inputs(sc, point) for point in points]  # ScenarioError before running
     seeds = replication_seeds(root, n_replications)
     batches = split_batches(n_replications, -(-n_replications // BATCH))
@@ -100,7 +124,7 @@ def sweep(
         for b, reps in enumerate(batches):
             labels = [{"point": k, "replication": r, **point} for r in reps]
             given = None if inputs is None else [inputs[r] for r in reps]
-            task = Task(point_sc, [seeds[r] for r in reps], (), labels, given)
+            task = Task(point_sc, [seeds[r] for r in reps], (), labels, given, limits)
             named.append((f"part-{k:05d}-{b:04d}", task))
     if out is None:
         outcomes = run_tasks([t for _, t in named], n_jobs, progress, scheduler=scheduler)
@@ -133,6 +157,29 @@ def sweep(
 
     atomic_write(Path(out) / "sweep.csv", lambda p: table.to_csv(p, index=False))
     return table
+
+
+def check_params(sc: Scenario, paths: list[str]) -> None:
+    """Refuse (``OptionError`` on ``--param``) one key given under two spellings (``segments[0].x`` and ``segments.smb.x``), and the seed,
+    which a sweep sets for every point itself (common random numbers)."""
+    data = scenario_to_dict(sc)
+    seen: dict[str, str] = {}
+    for path in paths:
+        try:
+            key = canonical_path(data, path)
+        except (KeyError, ValueError):
+            continue  # validating the points names the path and its value
+        if key in seen:
+            raise OptionError(
+                "--param", f"{path}: the same key as {seen[key]} ({key}); give it once"
+            )
+        if key == "run.seed":
+            raise OptionError(
+                "--param",
+                f"{path}: a sweep gives every point the same replication seeds (--seed); "
+                "sweeping run.seed would change nothing",
+            )
+        seen[key] = path
 
 
 def _whole_numbers(sc: Scenario, points: list[dict[str, Any]]) -> list[dict[str, Any]]:

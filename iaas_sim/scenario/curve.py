@@ -11,7 +11,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from iaas_sim.scenario.distributions import Fixed, VmDistribution
 from iaas_sim.scenario.errors import from_validation_error
-from iaas_sim.scenario.types import Frozen, Positive
+from iaas_sim.scenario.types import SMALLEST, Frozen, Seed
 
 if TYPE_CHECKING:
     from iaas_sim.scenario.model import Scenario
@@ -24,7 +24,7 @@ class CurveClass(Frozen):
     """Label [-]."""
     usage_profile: Literal["always_on", "business_hours", "dev_test"] = "always_on"
     """Shape of hourly use over the week [-]."""
-    weight: Positive = 1.0
+    weight: Annotated[float, Field(ge=SMALLEST, le=1e6)] = 1.0
     """Relative number of customers of this kind (weights are normalised) [-]."""
     vms_per_customer: VmDistribution = Fixed(dist="fixed", value=1)
     """Distribution of VMs per customer [VMs]."""
@@ -53,7 +53,7 @@ class CurveSpec(Frozen):
     """Customer books simulated per number of customers [-]."""
     weeks: Annotated[int, Field(ge=1, le=52)] = 4
     """Weeks of hourly demand simulated per book [weeks]."""
-    seed: Annotated[int, Field(ge=0)] = 0
+    seed: Seed = 0
     """Root seed [-]."""
 
     @field_validator("customers")

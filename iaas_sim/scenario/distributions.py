@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from iaas_sim.scenario.types import Frozen, Positive, Share, VmCount
+from iaas_sim.scenario.types import Frozen, Share, VmCount
 
 
 class Fixed(Frozen):
@@ -39,7 +39,7 @@ class LogNormal(Frozen):
     """Distribution name [-]."""
     mean: Annotated[float, Field(ge=1.0, le=1e6)]
     """Mean of the underlying lognormal [VMs]."""
-    sd: Annotated[float, Field(gt=0.0, le=1e7)]
+    sd: Annotated[float, Field(ge=0.01, le=1e7)]
     """Standard deviation of the underlying lognormal [VMs]."""
     max: VmCount = 100_000
     """Largest customer [VMs]."""
@@ -70,4 +70,4 @@ class Discrete(Frozen):
 VmDistribution = Annotated[Fixed | Geometric | LogNormal | Discrete, Field(discriminator="dist")]
 """Distribution of VMs per customer."""
 
-__all__ = ["Discrete", "Fixed", "Geometric", "LogNormal", "Positive", "VmDistribution"]
+__all__ = ["Discrete", "Fixed", "Geometric", "LogNormal", "VmDistribution"]

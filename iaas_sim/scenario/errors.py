@@ -125,7 +125,15 @@ def _message(err: Any, allowed: list[str]) -> str:
             "less_than": "<",
         }[kind]
         bound = next(iter(ctx.values()))
-        return f"must be {sign} {bound}"
+        large_or_small = isinstance(bound, float) and not 1e-3 <= abs(bound) < 1e5 and bound != 0
+        shown = f"{bound:g}" if large_or_small else bound
+        return f"must be {sign} {shown}"
+    if kind in {"too_long", "too_short"}:
+        most = "most" if kind == "too_long" else "least"
+        count = ctx.get("actual_length")
+        unit = "item" if ctx.get("field_type") == "List" else "entry"
+        bound = ctx.get("max_length" if kind == "too_long" else "min_length")
+        return f"must have at {most} {bound} {unit}{'s' if bound != 1 else ''}, got {count}"
     if kind == "finite_number":
         return "must be a finite number (not NaN or infinity)"
     if kind in {"float_type", "float_parsing"}:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import Field
 
 from iaas_sim.scenario.errors import Problem, ScenarioError
-from iaas_sim.scenario.overrides import apply_overrides, flatten_changes, parse_path
+from iaas_sim.scenario.overrides import PathError, apply_overrides, flatten_changes, parse_path
 from iaas_sim.scenario.types import Date, Frozen
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ class Event(Frozen):
     it [date]."""
     name: Annotated[str, Field(max_length=200)] = ""
     """Label recorded in the monthly table's ``events`` column [-]."""
-    set: Annotated[dict[str, Any], Field(min_length=1)]
+    set: Annotated[dict[str, Any], Field(min_length=1, max_length=100)]
     """Dotted paths and their new values, as in ``Scenario.override``; tables are merged key
     by key [-]."""
 
@@ -68,6 +68,15 @@ def _fixed(path: str) -> bool:
     return any(tuple(tokens[: len(k)]) == k for k in FIXED_KEYS)
 
 
+def _refusal(where: str, path: str, value: Any) -> Problem | None:
+    """Why an event may not set ``path`` (None: it may)."""
+    try:
+        fixed = _fixed(path)
+    except PathError:
+        return Problem(where, "cannot read this path")
+    return Problem(where, "cannot change during a run", value, True) if fixed else None
+
+
 def compute_timeline(scenario: Scenario) -> list[tuple[dt.date, str, Scenario]]:
     """Each event in date order (ties in file order) with the scenario in force after it,
     every change applied cumulatively and re-validated. A bad event raises
@@ -79,13 +88,9 @@ def compute_timeline(scenario: Scenario) -> list[tuple[dt.date, str, Scenario]]:
         event = scenario.events[i]
         where = f"events[{i}].set"
         flat = flatten_changes(event.set)
-        fixed = [
-            Problem(f'{where}."{path}"', "cannot change during a run", value, True)
-            for path, value in flat.items()
-            if _fixed(path)
-        ]
-        if fixed:
-            raise ScenarioError(fixed)
+        refused = [_refusal(f'{where}."{path}"', path, value) for path, value in flat.items()]
+        if any(refused):
+            raise ScenarioError([p for p in refused if p is not None])
         try:
             current = apply_overrides(current, flat, check_events=False, check_uncertain=False)
         except ScenarioError as exc:

@@ -15,10 +15,12 @@ from pydantic import ValidationError
 from iaas_sim.scenario.errors import Problem, ScenarioError, from_validation_error
 from iaas_sim.scenario.events import compute_timeline
 from iaas_sim.scenario.model import Scenario
+from iaas_sim.scenario.overrides import join_path
 from iaas_sim.scenario.uncertain import check_uncertain as check_uncertain_inputs
 
-MAX_FILE_BYTES = 10_000_000
-"""Scenario files are small; a bigger one is a mistake (a data dump, a binary)."""
+MAX_FILE_BYTES = 1_000_000
+"""Scenario files are small (the shipped ones are under 20 kB); a bigger one is a mistake
+(a data dump, a binary)."""
 
 
 def load_scenario(source: str | Path | Mapping[str, Any] | Scenario) -> Scenario:
@@ -64,6 +66,87 @@ def read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError([_syntax_problem(str(exc), text)], name) from None
+    except RecursionError:  # tomllib recurses into nested tables and arrays
+        raise ScenarioError([_deep_problem(text)], name) from None
+    except ValueError as exc:  # an integer of thousands of digits
+        raise ScenarioError([_long_number_problem(str(exc), text)], name) from None
+
+
+def _deep_problem(text: str) -> Problem:
+    """The first line where tables and arrays nest more than ``MAX_DEPTH`` deep."""
+    depth, number = 0, 1
+    for number, line in enumerate(text.splitlines(), 1):  # noqa: B007 (used after the loop)
+        deepest = depth
+        for char in line:
+            depth += (char in "{[") - (char in "}]")
+            deepest = max(deepest, depth)
+        if deepest > MAX_DEPTH:
+            break
+    return Problem(
+        f"line {number}",
+        f"tables and arrays nested more than {MAX_DEPTH} deep",
+        _quoted(text, number),
+        True,
+    )
+
+
+def _long_number_problem(message: str, text: str) -> Problem:
+    found = re.search(r"\d{1000,}", text)
+    number = text.count("\n", 0, found.start()) + 1 if found else 1
+    return Problem(
+        f"line {number}",
+        f"a number too long to read ({message.split(':')[0]})",
+        _quoted(text, number),
+        True,
+    )
+
+
+def _quoted(text: str, number: int) -> str:
+    lines = text.splitlines()
+    line = lines[number - 1].strip() if 0 < number <= len(lines) else ""
+    return line if len(line) <= 80 else line[:77] + "..."
+
+
+MAX_DEPTH = 20
+"""Tables and arrays inside one another: a scenario's deepest key (an event changing a
+staff role's schedule) is 7 deep."""
+MAX_KEY_CHARS = 200
+MAX_NODES = 200_000
+"""Tables, arrays and values of one scenario: the shipped ones have a few hundred."""
+
+
+def check_structure(data: Any, where: str = "") -> None:
+    """Refuse plain data nested too deep, with keys too long or too many values, naming
+    the path where it happens (``ScenarioError``)."""
+    stack: list[tuple[Any, str, int]] = [(data, where, 0)]
+    nodes = 0
+    while stack:
+        node, path, depth = stack.pop()
+        nodes += 1
+        if nodes > MAX_NODES:
+            raise ScenarioError([Problem(where, f"more than {MAX_NODES:,} values in all")])
+        if depth > MAX_DEPTH:
+            raise ScenarioError(
+                [Problem(path, f"tables and arrays nested more than {MAX_DEPTH} deep")]
+            )
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                text = str(key)
+                if len(text) > MAX_KEY_CHARS:
+                    shown = text[:40] + "..."
+                    raise ScenarioError(
+                        [
+                            Problem(
+                                path,
+                                f"a key is longer than {MAX_KEY_CHARS} characters",
+                                shown,
+                                True,
+                            )
+                        ]
+                    )
+                stack.append((value, join_path(path, text) if path else text, depth + 1))
+        elif isinstance(node, list | tuple):
+            stack.extend((value, f"{path}[{k}]", depth + 1) for k, value in enumerate(node))
 
 
 def _syntax_problem(message: str, text: str) -> Problem:
@@ -92,6 +175,10 @@ def validate_scenario(
     """Validate a plain dict (as parsed from TOML) into a frozen ``Scenario``; with
     ``check_events``, also apply every event to check it (``compute_timeline``); with
     ``check_uncertain``, check every uncertain input's range against its key."""
+    try:
+        check_structure(data)
+    except ScenarioError as exc:
+        raise ScenarioError(exc.problems, source) from None
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:

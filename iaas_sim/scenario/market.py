@@ -8,12 +8,13 @@ from pydantic import Field, field_validator, model_validator
 
 from iaas_sim.scenario.distributions import VmDistribution
 from iaas_sim.scenario.types import (
+    SMALLEST,
     Date,
     Frozen,
-    NonNegative,
-    Positive,
+    Money,
+    Multiplier,
+    PeopleSchedule,
     PositiveCount,
-    Schedule,
     Share,
     check_sums_to_one,
 )
@@ -62,7 +63,7 @@ class Segment(Frozen):
     """Identifier used in outputs [-]."""
     potential_customers: Annotated[float, Field(ge=0.0, le=1e9)]
     """Customers who will eventually adopt IaaS from this provider (Bass market m) [customers]."""
-    bass_p_per_year: Annotated[float, Field(gt=0.0, le=10.0)]
+    bass_p_per_year: Annotated[float, Field(ge=SMALLEST, le=10.0)]
     """Bass coefficient of innovation p [per year]."""
     bass_q_per_year: Annotated[float, Field(ge=0.0, le=50.0)]
     """Bass coefficient of imitation q [per year]."""
@@ -107,11 +108,11 @@ class WebChannel(Frozen):
 class DirectSales(Frozen):
     """Direct sales force for large accounts and the public sector."""
 
-    reps: Schedule = 0.0
+    reps: PeopleSchedule = 0.0
     """Sales reps employed over time [people]."""
-    cost_per_rep_per_year: NonNegative = 0.0
+    cost_per_rep_per_year: Money = 0.0
     """Loaded cost of one rep [currency per person-year]."""
-    deals_per_rep_per_month: NonNegative = 1.0
+    deals_per_rep_per_month: Annotated[float, Field(ge=0.0, le=10_000.0)] = 1.0
     """Deals one rep can close [deals per person-month]."""
     sales_cycle_days: Annotated[float, Field(ge=0.0, le=3650.0)] = 90.0
     """Time from taking a lead on to the signature [days]."""
@@ -200,7 +201,7 @@ class PartnerType(Frozen):
     """Identifier used in outputs (``revenue_partner_type_<name>``) [-]."""
     kind: Literal["integrator", "isv", "wholesaler", "hoster"] = "integrator"
     """What the partner does; ISVs' customers count as brought by the marketplace [-]."""
-    recruited_per_month: Schedule = 0.0
+    recruited_per_month: PeopleSchedule = 0.0
     """Partners signed up each month [partners per month]."""
     initial_partners: Annotated[int, Field(ge=0, le=1_000_000)] = 0
     """Partners already active at the run's start [partners]."""
@@ -208,12 +209,12 @@ class PartnerType(Frozen):
     """Share of recruited partners who ever become active sellers [share 0-1]."""
     activation_delay_days: Annotated[float, Field(ge=0.0, le=3650.0)] = 90.0
     """Time from recruitment to first sale for partners who activate [days]."""
-    customers_per_active_partner_per_month: NonNegative = 1.0
+    customers_per_active_partner_per_month: Annotated[float, Field(ge=0.0, le=10_000.0)] = 1.0
     """New customers one active partner can bring (its reach) [customers per partner-month]."""
     own_vms_per_active_partner: Annotated[float, Field(ge=0.0, le=1e6)] = 0.0
     """VMs each active partner runs for itself (always on, billed to it at its discount;
     hosters serving their own customers, ISVs running their software) [VMs per partner]."""
-    programme_cost_per_partner_per_month: NonNegative = 0.0
+    programme_cost_per_partner_per_month: Money = 0.0
     """Programme cost (enablement, certification, co-marketing) for every recruited partner
     of this type [currency per partner-month]."""
     tier_mix: TierMix = TierMix(registered=1.0)
@@ -267,11 +268,11 @@ class Channels(Frozen):
 class SlaMultipliers(Frozen):
     """Price multiplier of each SLA tier, relative to the list price."""
 
-    sla_99_7: Positive = Field(1.0, alias="99.7")
+    sla_99_7: Multiplier = Field(1.0, alias="99.7")
     """Multiplier for 99.7 % [ratio]."""
-    sla_99_9: Positive = Field(1.0, alias="99.9")
+    sla_99_9: Multiplier = Field(1.0, alias="99.9")
     """Multiplier for 99.9 % [ratio]."""
-    sla_99_99: Positive = Field(1.0, alias="99.99")
+    sla_99_99: Multiplier = Field(1.0, alias="99.99")
     """Multiplier for 99.99 % [ratio]."""
 
     def as_tuple(self) -> tuple[float, float, float]:
@@ -284,14 +285,14 @@ class PriceCut(Frozen):
 
     date: Date
     """Day of the cut; it applies from the first month starting on or after it [date]."""
-    cut: Annotated[float, Field(gt=0.0, lt=1.0)]
+    cut: Annotated[float, Field(ge=SMALLEST, lt=1.0)]
     """Share of the list price removed [share 0-1]."""
 
 
 class Pricing(Frozen):
     """List prices."""
 
-    vm_hour_price: Annotated[float, Field(gt=0.0, le=1000.0)]
+    vm_hour_price: Annotated[float, Field(ge=SMALLEST, le=1000.0)]
     """List price of one VM for one hour at the 99.7 % tier [currency per VM-hour]."""
     sla_multipliers: SlaMultipliers = SlaMultipliers()
     """Price multiplier per SLA tier [ratio]."""
@@ -303,7 +304,7 @@ class Pricing(Frozen):
     run's start [date]."""
     price_cuts: Annotated[list[PriceCut], Field(max_length=1000)] = Field(default_factory=list)
     """Dated cuts on top of the annual cut, each a share of the list price then [-]."""
-    competitor_vm_hour_price: Annotated[float, Field(gt=0.0, le=1000.0)] | None = None
+    competitor_vm_hour_price: Annotated[float, Field(ge=SMALLEST, le=1000.0)] | None = None
     """Reference competitor's list price at ``price_cut_start``, for price elasticity
     [currency per VM-hour]."""
     competitor_annual_price_cut: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
@@ -321,7 +322,7 @@ class Marketplace(Frozen):
     attach_rate: Share = 0.0
     """Share of new customers who buy an ISV solution (customers brought by ISV partners
     always do) [share 0-1]."""
-    solution_revenue_per_customer_month: NonNegative = 0.0
+    solution_revenue_per_customer_month: Money = 0.0
     """ISV solution revenue per buying customer [currency per customer-month]."""
 
 
@@ -332,7 +333,7 @@ class Reserved(Frozen):
     term_months: Annotated[int, Field(ge=1, le=120)] = 12
     """Length of a reservation; reserving customers stay at least to the end of their
     current term, and renew while they stay [months]."""
-    upfront_per_vm: NonNegative = 0.0
+    upfront_per_vm: Money = 0.0
     """Fee paid at the start of each term for each reserved VM [currency per VM-term]."""
     hourly_discount: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
     """Reduction of the hourly price (list x SLA multiplier, less any partner discount) for

@@ -5,17 +5,28 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from iaas_sim.scenario.events import Event
 from iaas_sim.scenario.market import Channels, Marketplace, Pricing, Reserved, Segment
 from iaas_sim.scenario.operations import Capacity, Costs, Finance, Pooling
 from iaas_sim.scenario.sla import Sla
-from iaas_sim.scenario.types import Date, Frozen
+from iaas_sim.scenario.types import Date, Frozen, Seed
 from iaas_sim.scenario.uncertain import InputDistribution, RankCorrelation
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+
+MAX_EVENTS = 200
+"""Dated events of one scenario: each one re-validates the scenario it changes."""
+
+
+def _no_bool(value: Any) -> Any:
+    """``true`` equals 1 to Python; a version is a number."""
+    if isinstance(value, bool):
+        raise ValueError("must be the number 1, not true or false")
+    return value
 
 
 class Run(Frozen):
@@ -25,7 +36,7 @@ class Run(Frozen):
     """First day of the first simulated month; must be the 1st of a month [date]."""
     months: Annotated[int, Field(ge=1, le=600)]
     """Number of calendar months simulated [months]."""
-    seed: Annotated[int, Field(ge=0, lt=2**63)] = 0
+    seed: Seed = 0
     """Default random seed [-]."""
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "EUR"
     """ISO 4217 code of every money amount in the file [-]."""
@@ -57,11 +68,11 @@ class Scenario(Frozen):
     """An IaaS provider's business plan. Build with ``load_scenario``; never mutate:
     ``override`` returns a re-validated copy."""
 
-    schema_version: Literal[1]
+    schema_version: Annotated[Literal[1], BeforeValidator(_no_bool)]
     """Version of this file format [-]."""
     name: Annotated[str, Field(min_length=1, max_length=200)]
     """Human-readable name used in titles [-]."""
-    description: str = ""
+    description: Annotated[str, Field(max_length=100_000)] = ""
     """Free text: what the scenario represents and where its figures come from [-]."""
     run: Run
     """How to run it [-]."""
@@ -85,7 +96,7 @@ class Scenario(Frozen):
     """How hourly demand is pooled [-]."""
     sla: Sla = Field(default_factory=Sla)
     """Outages and credits per SLA tier [-]."""
-    events: Annotated[list[Event], Field(max_length=1000)] = Field(default_factory=list)
+    events: Annotated[list[Event], Field(max_length=MAX_EVENTS)] = Field(default_factory=list)
     """Dated changes: pivots, price cuts, new programmes [-]."""
     uncertain: Annotated[dict[str, InputDistribution], Field(max_length=200)] = Field(
         default_factory=dict

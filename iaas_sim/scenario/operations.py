@@ -7,13 +7,15 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from iaas_sim.scenario.types import (
+    MAX_CASH,
+    Cash,
     Count,
     Date,
     Frozen,
-    NonNegative,
-    Positive,
+    Money,
+    MoneySchedule,
+    PeopleSchedule,
     PositiveCount,
-    Schedule,
     Share,
 )
 
@@ -47,7 +49,7 @@ class Capacity(Frozen):
     """Servers in one rack [servers per rack]."""
     initial_servers: Annotated[int, Field(ge=0, le=10_000_000)] = 0
     """Servers installed at the run's start, bought then [servers]."""
-    capex_per_server: NonNegative = 8000.0
+    capex_per_server: Money = 8000.0
     """Purchase and installation cost of one server, its share of network and storage
     included [currency per server]."""
     lead_time_days: Annotated[float, Field(ge=0.0, le=3650.0)] = 60.0
@@ -69,7 +71,7 @@ class Capacity(Frozen):
     vendor_revenue_share: Share = 0.0
     """Share of the compute revenue (usage and reserved) earned on vendor servers paid to
     the vendor, pro rata to their server-hours [share 0-1]."""
-    admission_max_utilisation: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
+    admission_max_utilisation: Annotated[float, Field(ge=0.01, le=1.0)] = 1.0
     """New customers are refused when their expected peak load would push the expected peak
     above this share of capacity [share of capacity]."""
 
@@ -101,29 +103,29 @@ class StaffRole(Frozen):
 
     role: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
     """Name of the role [-]."""
-    headcount: Schedule
+    headcount: PeopleSchedule
     """Employees in this role over time [people]."""
-    loaded_cost_per_year: NonNegative
+    loaded_cost_per_year: Money
     """Salary, social charges and overheads of one employee [currency per person-year]."""
 
 
 class Costs(Frozen):
     """Operating costs."""
 
-    power_w_per_server: NonNegative = 350.0
+    power_w_per_server: Annotated[float, Field(ge=0.0, le=100_000.0)] = 350.0
     """Average electrical draw of one server [W per server]."""
     pue: Annotated[float, Field(ge=1.0, le=5.0)] = 1.6
     """Power usage effectiveness of the datacenter [ratio]."""
-    electricity_price_per_kwh: NonNegative = 0.08
+    electricity_price_per_kwh: Annotated[float, Field(ge=0.0, le=1000.0)] = 0.08
     """Electricity price [currency per kWh]."""
-    colocation_per_rack_month: NonNegative = 1500.0
+    colocation_per_rack_month: Money = 1500.0
     """Rent of one rack's space, cooling and connectivity from the house provider
     [currency per rack-month]."""
     maintenance_share_of_capex_per_year: Share = 0.10
     """Hardware and software maintenance [share of installed capex per year]."""
-    staff: list[StaffRole] = Field(default_factory=list)
+    staff: Annotated[list[StaffRole], Field(max_length=100)] = Field(default_factory=list)
     """Staff plan by role [-]."""
-    marketing_per_month: Schedule = 0.0
+    marketing_per_month: MoneySchedule = 0.0
     """Marketing spend [currency per month]."""
 
 
@@ -132,22 +134,22 @@ class FundingEvent(Frozen):
 
     date: Date
     """Day the cash arrives [date]."""
-    amount: Positive
+    amount: Annotated[float, Field(ge=0.01, le=MAX_CASH)]
     """Cash received [currency]."""
 
 
 class Finance(Frozen):
     """Accounting and cash conventions."""
 
-    depreciation_years: Annotated[float, Field(gt=0.0, le=50.0)] = 4.0
+    depreciation_years: Annotated[float, Field(ge=0.1, le=50.0)] = 4.0
     """Straight-line depreciation period of servers [years]."""
     discount_rate_per_year: Annotated[float, Field(ge=0.0, le=1.0)] = 0.10
     """Rate used for the NPV [share per year]."""
     dso_days: Annotated[float, Field(ge=0.0, le=365.0)] = 30.0
     """Days sales outstanding: delay between billing and cash [days]."""
-    initial_cash: NonNegative = 0.0
+    initial_cash: Cash = 0.0
     """Cash in the bank at the run's start [currency]."""
-    funding: list[FundingEvent] = Field(default_factory=list)
+    funding: Annotated[list[FundingEvent], Field(max_length=1000)] = Field(default_factory=list)
     """Funding events [-]."""
 
 

@@ -14,21 +14,38 @@ if TYPE_CHECKING:
 
 _TOKEN = re.compile(r'"([^"]*)"|\[(\d+)\]|([^.\[\]"]+)')
 
+MAX_PATH_CHARS = 500
+MAX_PATH_PARTS = 32
+"""The longest dotted path read: a scenario's deepest key has fewer than ten parts."""
+
+
+class PathError(ValueError):
+    """A dotted path that cannot be read; ``str`` is the message a problem shows."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__("cannot read this path")
+
 
 def parse_path(path: str) -> list[str | int]:
-    """``segments[0].sla_mix."99.9"`` -> ``["segments", 0, "sla_mix", "99.9"]``."""
+    """``segments[0].sla_mix."99.9"`` -> ``["segments", 0, "sla_mix", "99.9"]``; a path
+    that is empty, malformed or longer than any key raises ``PathError``."""
+    if not isinstance(path, str) or not path or len(path) > MAX_PATH_CHARS:
+        raise PathError(str(path))
     tokens: list[str | int] = []
     end = 0
     for match in _TOKEN.finditer(path):
         gap = path[end : match.start()]
         index = match.group(2)
         if gap not in ("", ".") or (gap == "" and end > 0 and not index) or (end == 0 and gap):
-            raise ValueError(f"cannot read the path {path!r}")
+            raise PathError(path)
         end = match.end()
         quoted, bare = match.group(1), match.group(3)
         tokens.append(int(index) if index else (quoted if quoted is not None else bare))
-    if end != len(path) or not tokens or "".join(str(t) for t in tokens) == "":
-        raise ValueError(f"cannot read the path {path!r}" if path else "empty path")
+        if len(tokens) > MAX_PATH_PARTS:
+            raise PathError(path)
+    if end != len(path) or not tokens or any(t == "" for t in tokens):
+        raise PathError(path)
     return tokens
 
 
@@ -47,7 +64,7 @@ def _step(node: Any, tokens: list[str | int], i: int) -> tuple[Any, int]:
         raise KeyError(f"no item named '{token}'")
     if isinstance(node, dict):
         # Keys such as "99.9" contain dots: join following tokens until one matches.
-        for used in range(1, len(tokens) - i + 1):
+        for used in range(1, min(len(tokens) - i, 4) + 1):
             key = ".".join(str(t) for t in tokens[i : i + used])
             if key in node:
                 return key, used
@@ -144,8 +161,9 @@ def apply_overrides(
 ) -> Scenario:
     """A re-validated copy of ``scenario`` with the values at the dotted paths of
     ``changes`` replaced (tables merged key by key, see ``flatten_changes``)."""
-    from iaas_sim.scenario.load import scenario_to_dict, validate_scenario
+    from iaas_sim.scenario.load import check_structure, scenario_to_dict, validate_scenario
 
+    check_structure(changes)
     data = scenario_to_dict(scenario)
     problems = []
     created: set[int] = set()

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 
-from iaas_sim.scenario.types import Frozen, NonNegative, Share
+from iaas_sim.scenario.types import Frozen, Share
 
 PROMISES = {"99.7": 0.997, "99.9": 0.999, "99.99": 0.9999}
 """Availability each tier promises, as a share of the month's hours."""
@@ -38,9 +38,9 @@ class SlaTier(Frozen):
 
     failures_per_year: Annotated[float, Field(ge=0.0, le=10_000.0)] = 0.0
     """Outages per year of service up time; 0 means no outages [outages per year]."""
-    repair_hours_mean: Annotated[float, Field(gt=0.0, le=8760.0)] = 4.0
+    repair_hours_mean: Annotated[float, Field(ge=0.01, le=8760.0)] = 4.0
     """Mean duration of an outage [hours]."""
-    repair_hours_sd: NonNegative = 4.0
+    repair_hours_sd: Annotated[float, Field(ge=0.0, le=8760.0)] = 4.0
     """Standard deviation of the (lognormal) duration; 0 for fixed durations [hours]."""
     credits: Annotated[list[CreditStep], Field(max_length=20)] | None = None
     """Credit schedule; the largest credit whose level the availability is below applies.

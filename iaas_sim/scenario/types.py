@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -65,12 +65,34 @@ Date = Annotated[dt.date, BeforeValidator(_parse_date), AfterValidator(_check_da
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 """A share or probability in [0, 1]."""
 
-NonNegative = Annotated[float, Field(ge=0.0)]
-Positive = Annotated[float, Field(gt=0.0)]
-Count = Annotated[int, Field(ge=0)]
-PositiveCount = Annotated[int, Field(ge=1)]
+MAX_MONEY = 1e9
+"""Largest price or cost per unit (a VM-hour, a server, a rack-month, a person-year...)."""
+MAX_CASH = 1e12
+"""Largest amount of cash in one sum (funding, initial cash)."""
+MAX_COUNT = 10_000_000
+"""Largest count of things bought, hired or recruited at one time (servers, VMs, people)."""
+SMALLEST = 1e-6
+"""Smallest positive value of a quantity that divides another (a duration, a price, a
+weight): smaller ones are typing errors, and their reciprocals overflow."""
+
+Money = Annotated[float, Field(ge=0.0, le=MAX_MONEY)]
+"""A price or cost per unit, at most 10^9."""
+Cash = Annotated[float, Field(ge=0.0, le=MAX_CASH)]
+"""An amount of cash, at most 10^12."""
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+PositiveCount = Annotated[int, Field(ge=1, le=MAX_COUNT)]
 VmCount = Annotated[int, Field(ge=1, le=1_000_000)]
 """VMs of one customer: at most a million."""
+MAX_REPLICATIONS = 1_000_000
+"""Replications of one run (or of one sweep point): beyond, the standard errors no longer
+move, and the seeds alone would fill the memory."""
+MAX_POINTS = 100_000
+"""Points of one sweep design."""
+
+Seed = Annotated[int, Field(ge=0, lt=2**63)]
+"""A random seed."""
+Multiplier = Annotated[float, Field(ge=0.01, le=100.0)]
+"""A factor applied to a price: from 1/100 to 100 times."""
 
 SLA_TIERS: tuple[str, ...] = ("99.7", "99.9", "99.99")
 """SLA tiers (yearly availability promised, %), cheapest first."""
@@ -100,22 +122,31 @@ class Step(Frozen):
 
     from_: Date = Field(alias="from")
     """First day this value applies [date]."""
-    value: NonNegative
+    value: Annotated[float, Field(ge=0.0, le=MAX_CASH)]
     """Value from that day on [unit of the scheduled quantity]."""
 
 
-def _check_steps(value: float | list[Step]) -> float | list[Step]:
-    if isinstance(value, list):
-        if not value:
-            raise ValueError("a schedule needs at least one step (or write a single number)")
-        dates = [step.from_ for step in value]
-        for k, (a, b) in enumerate(itertools.pairwise(dates), 1):
-            if b <= a:
-                raise ValueError(
-                    f"schedule steps must be in increasing date order: step {k} (from {b}) "
-                    f"is not after step {k - 1} (from {a})"
-                )
-    return value
+def _check_steps(maximum: float) -> Any:
+    def check(value: float | list[Step]) -> float | list[Step]:
+        if isinstance(value, list):
+            if not value:
+                raise ValueError("a schedule needs at least one step (or write a single number)")
+            dates = [step.from_ for step in value]
+            for k, (a, b) in enumerate(itertools.pairwise(dates), 1):
+                if b <= a:
+                    raise ValueError(
+                        f"schedule steps must be in increasing date order: step {k} (from {b}) "
+                        f"is not after step {k - 1} (from {a})"
+                    )
+            for k, step in enumerate(value):
+                if step.value > maximum:
+                    raise ValueError(
+                        f"step {k} (from {step.from_}): value must be <= {maximum:g}, "
+                        f"got {step.value:g}"
+                    )
+        return value
+
+    return check
 
 
 def _schedule_kind(value: Any) -> str | None:
@@ -128,14 +159,26 @@ def _schedule_kind(value: Any) -> str | None:
     return None
 
 
-Schedule = Annotated[
-    Annotated[NonNegative, Tag("constant")] | Annotated[list[Step], Tag("steps")],
-    Discriminator(
-        _schedule_kind,
-        custom_error_type="schedule",
-        custom_error_message="must be a number or a list of { from = DATE, value = X } steps",
-    ),
-    AfterValidator(_check_steps),
-]
-"""A quantity over time: a constant, or steps ``[{ from = 2014-01-01, value = 10 }, …]``
-(zero before the first step)."""
+def schedule(maximum: float) -> Any:
+    """A quantity over time of at most ``maximum``: a constant, or steps
+    ``[{ from = 2014-01-01, value = 10 }, …]`` (zero before the first step)."""
+    return Annotated[
+        Annotated[Annotated[float, Field(ge=0.0, le=maximum)], Tag("constant")]
+        | Annotated[Annotated[list[Step], Field(max_length=1000)], Tag("steps")],
+        Discriminator(
+            _schedule_kind,
+            custom_error_type="schedule",
+            custom_error_message="must be a number or a list of { from = DATE, value = X } steps",
+        ),
+        AfterValidator(_check_steps(maximum)),
+    ]
+
+
+if TYPE_CHECKING:
+    PeopleSchedule = float | list[Step]
+    MoneySchedule = float | list[Step]
+else:
+    PeopleSchedule = schedule(1e6)
+    """People (or partners recruited a month) over time: at most a million."""
+    MoneySchedule = schedule(MAX_MONEY)
+    """An amount a month over time: at most 10^9."""

@@ -15,7 +15,7 @@ from iaas_sim.scenario.types import Frozen, Share
 if TYPE_CHECKING:
     from iaas_sim.scenario.model import Scenario
 
-Finite = Annotated[float, Field(allow_inf_nan=False)]
+Finite = Annotated[float, Field(ge=-1e15, le=1e15, allow_inf_nan=False)]
 
 
 class FixedInput(Frozen):
@@ -82,7 +82,7 @@ class NormalInput(Frozen):
     """Distribution name [-]."""
     mean: Finite
     """Mean (before truncation) [unit of the key]."""
-    sd: Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+    sd: Annotated[float, Field(ge=1e-12, le=1e15, allow_inf_nan=False)]
     """Standard deviation (before truncation) [unit of the key]."""
     low: Finite | None = None
     """Truncate below this value [unit of the key]."""
@@ -115,9 +115,9 @@ class LogNormalInput(Frozen):
 
     dist: Literal["lognormal"]
     """Distribution name [-]."""
-    mean: Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+    mean: Annotated[float, Field(ge=1e-12, le=1e15, allow_inf_nan=False)]
     """Mean [unit of the key]."""
-    sd: Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+    sd: Annotated[float, Field(ge=1e-12, le=1e15, allow_inf_nan=False)]
     """Standard deviation [unit of the key]."""
 
     def extremes(self) -> list[float]:
@@ -132,9 +132,9 @@ class BetaInput(Frozen):
 
     dist: Literal["beta"]
     """Distribution name [-]."""
-    alpha: Annotated[float, Field(gt=0.0, le=1e6, allow_inf_nan=False)]
+    alpha: Annotated[float, Field(ge=1e-3, le=1e6, allow_inf_nan=False)]
     """First shape parameter [-]."""
-    beta: Annotated[float, Field(gt=0.0, le=1e6, allow_inf_nan=False)]
+    beta: Annotated[float, Field(ge=1e-3, le=1e6, allow_inf_nan=False)]
     """Second shape parameter [-]."""
     low: Finite = 0.0
     """Value at 0 [unit of the key]."""
@@ -236,13 +236,21 @@ def _check_input(
     spelled: dict[str, str],
 ) -> tuple[Problem | None, tuple[float, float] | None]:
     """One input: a problem, or its lowest and highest values."""
-    from iaas_sim.scenario.overrides import apply_overrides, canonical_path, get_path, parse_path
+    from iaas_sim.scenario.overrides import (
+        PathError,
+        apply_overrides,
+        canonical_path,
+        get_path,
+        parse_path,
+    )
 
     where = f'uncertain."{path}"'
     try:
         head = str(parse_path(path)[0])
         same = canonical_path(data, path)
         current = get_path(data, path)
+    except PathError as exc:
+        return Problem(where, str(exc)), None
     except (KeyError, ValueError) as exc:
         return Problem(where, f"not a key of the scenario: {exc.args[0]}"), None
     if same in spelled:

@@ -40,7 +40,7 @@ def test_validate_bad_file_lists_every_error_and_exits_2(tmp_path: Path) -> None
     bad.write_text(text)
     proc = iaas_sim("validate", str(bad))
     assert proc.returncode == 2
-    assert f"{bad}: pricing.vm_hour_price: must be > 0.0 (got -0.05)" in proc.stderr
+    assert f"{bad}: pricing.vm_hour_price: must be >= 1e-06 (got -0.05)" in proc.stderr
     assert f"{bad}: capacity.thresholds: thresholds must satisfy" in proc.stderr
     assert "Traceback" not in proc.stderr
 

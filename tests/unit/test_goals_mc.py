@@ -99,7 +99,7 @@ def test_mc_writes_its_tables_and_prints_plain_progress(tmp_path: Path) -> None:
     [
         (["--goal", "npvv >= 0"], "--goal: goal 'npvv >= 0': no metric named 'npvv'; did you mean"),
         (["--goal", "npv => 0"], "--goal: cannot read goal"),
-        (["--set", "pricing.vm_hour_price=-1"], "pricing.vm_hour_price: must be > 0.0"),
+        (["--set", "pricing.vm_hour_price=-1"], "pricing.vm_hour_price: must be >= 1e-06"),
         (["--goal", "cumulative_cash >= 0 at 2099-01"], "--goal: goal 'cumulative_cash >= 0 at"),
         (["--goal", "npv >= 2024-13"], "2024-13 is not a month"),
         (["--goal", "payback_month >= 5"], "payback_month is compared with a month YYYY-MM"),

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 import iaas_sim as sim
-from iaas_sim.engine.guard import BASE_BYTES, check_resources, estimate
+from iaas_sim.engine.guard import (
+    BASE_BYTES,
+    DEFAULT_LIMITS,
+    UNLIMITED,
+    Limits,
+    check_resources,
+    estimate,
+)
 from tests.conftest import ROOT
 from tests.unit.test_cli import iaas_sim
 
@@ -45,24 +52,96 @@ def test_reach_caps_partner_and_direct_segments() -> None:
 
 def test_a_run_too_big_is_refused_with_the_key_and_value(tmp_path: Path) -> None:
     sc = sim.load_scenario(MINIMAL).override({"segments[0].potential_customers": 3e6})
-    check_resources(sc, available=16 * 2**30)
+    check_resources(sc, Limits(memory_bytes=16 * 2**30))
     with pytest.raises(sim.ScenarioError) as caught:
-        check_resources(sc, available=1 * 2**30)
+        check_resources(sc, Limits(memory_bytes=1 * 2**30))
     text = str(caught.value)
-    assert text.startswith("segments[0].potential_customers: segment 'small_businesses'")
+    assert text.startswith("segments[0].potential_customers: the run can sign up to 3,000,000")
+    assert "more than the limit of 1.0 GiB" in text
+    assert "--allow-large" in text
     assert "(got 3000000.0)" in text
-    assert "1.0 GiB free" in text
 
     out = tmp_path / "out"
     proc = iaas_sim(
         "run", str(MINIMAL), "--set", "segments[0].potential_customers=1e9", "--out", str(out)
     )
     assert proc.returncode == 2
-    assert "segments[0].potential_customers: segment 'small_businesses' can sign up to " in (
-        proc.stderr
-    )
+    assert "segments[0].potential_customers: the run can sign up to 1,000,000,000" in proc.stderr
     assert "(got 1000000000.0)" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not out.exists()
-    with pytest.raises(sim.ScenarioError, match="more than this machine can give a run"):
+    with pytest.raises(sim.ScenarioError, match="more than the limit of 8.0 GiB"):
         sim.simulate(sim.load_scenario(MINIMAL).override({"segments[0].potential_customers": 1e9}))
+
+
+def test_the_verdict_depends_only_on_the_inputs_and_the_limits() -> None:
+    """``simulate``'s limits are constants: the same call passes or fails on any machine,
+    whatever memory is free at the moment."""
+    assert DEFAULT_LIMITS == Limits(8 * 2**30, 3600.0)
+    sc = sim.load_scenario(MINIMAL).override({"segments[0].potential_customers": 2e6})
+    first = estimate(sc)
+    assert estimate(sc) == first
+    check_resources(sc, UNLIMITED)
+
+
+@pytest.mark.parametrize(
+    ("changes", "key"),
+    [
+        ({"run.months": 600, "segments[0].initial_customers": 10_000_000}, "initial_customers"),
+        ({"pooling.mode": "per_customer", "segments[0].initial_customers": 1_000_000}, "segments"),
+        ({"pooling.reference_customers": 10_000, "run.months": 600}, "reference_customers"),
+    ],
+)
+def test_time_is_priced_for_every_mechanism_that_scales(
+    changes: dict[str, object], key: str
+) -> None:
+    sc = sim.load_scenario(MINIMAL).override(changes)
+    with pytest.raises(sim.ScenarioError, match=key) as caught:
+        check_resources(sc, Limits(memory_bytes=1e15, seconds=600))
+    assert "--allow-large" in str(caught.value)
+    check_resources(sc, UNLIMITED)
+
+
+def test_time_grows_with_segments_events_and_partners() -> None:
+    base = sim.load_scenario(MINIMAL)
+    one = estimate(base)
+    segments = [dict(base.segments[0].model_dump(by_alias=True), name=f"s{k}") for k in range(50)]
+    many = base.override({"segments": segments})
+    assert estimate(many).seconds_by_key["segments"] == pytest.approx(
+        50 * one.seconds_by_key["segments"]
+    )
+    partners = base.override(
+        {"channels.partners.types": [{"name": "p", "recruited_per_month": 100_000}]}
+    )
+    assert estimate(partners).seconds > 10 * one.seconds
+    assert estimate(partners).memory_bytes > one.memory_bytes + 1e9
+
+
+def test_events_that_raise_a_scaling_key_count_at_their_peak() -> None:
+    base = sim.load_scenario(MINIMAL)
+    raised = base.override(
+        {"events": [{"date": "2025-01-01", "set": {"segments[0].potential_customers": 5e6}}]}
+    )
+    assert estimate(raised).customers > 10 * estimate(base).customers
+    assert estimate(raised).customers >= 5e6
+
+
+def test_monte_carlo_time_is_replications_over_workers() -> None:
+    sc = sim.load_scenario(MINIMAL)
+    one = estimate(sc).seconds
+    limits = Limits(seconds=one * 100)
+    check_resources(sc, limits, replications=100, workers=1)
+    check_resources(sc, limits, replications=150, workers=2)
+    with pytest.raises(sim.ScenarioError, match="for 300 replications on 2 worker"):
+        check_resources(sc, limits, replications=300, workers=2)
+
+
+def test_more_servers_than_any_business_is_refused() -> None:
+    sc = sim.load_scenario(MINIMAL).override(
+        {
+            "segments[0].initial_customers": 10_000_000,
+            "segments[0].vms_per_customer": {"dist": "fixed", "value": 1_000_000},
+        }
+    )
+    with pytest.raises(sim.ScenarioError, match=r"segments\[0\].initial_customers: .* servers"):
+        check_resources(sc, UNLIMITED)

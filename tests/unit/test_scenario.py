@@ -40,7 +40,7 @@ def test_misspelt_key_is_named_with_a_suggestion(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        ({"pricing.vm_hour_price": -0.05}, "pricing.vm_hour_price: must be > 0.0 (got -0.05)"),
+        ({"pricing.vm_hour_price": -0.05}, "pricing.vm_hour_price: must be >= 1e-06 (got -0.05)"),
         (
             {"segments[0].churn_per_month": 1.4},
             "segments[0].churn_per_month: must be <= 1.0 (got 1.4)",
@@ -53,7 +53,7 @@ def test_misspelt_key_is_named_with_a_suggestion(tmp_path: Path) -> None:
         ({"segments[0].channel_mix.web": 0.5}, "segments[0].channel_mix: channel shares"),
         (
             {"segments.base.vms_per_customer": {"dist": "lognormal", "mean": 3.0, "sd": -1.0}},
-            "segments[0].vms_per_customer.sd: must be > 0.0 (got -1.0)",
+            "segments[0].vms_per_customer.sd: must be >= 0.01 (got -1.0)",
         ),
         (
             {"channels.direct_sales.reps": "many"},
@@ -153,6 +153,35 @@ def test_exported_json_schema_is_current() -> None:
     assert exported == Scenario.model_json_schema(by_alias=True), (
         "regenerate with: iaas-sim schema --out schema/scenario.schema.json"
     )
+
+
+def _numbers(node: object, path: str = "") -> list[tuple[str, dict[str, object]]]:
+    """Every number or integer in a JSON schema, with where it is."""
+    found = []
+    if isinstance(node, dict):
+        if node.get("type") in ("number", "integer"):
+            found.append((path, node))
+        for key, value in node.items():
+            found += _numbers(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for k, value in enumerate(node):
+            found += _numbers(value, f"{path}[{k}]")
+    return found
+
+
+def test_every_number_in_the_schema_is_bounded() -> None:
+    """Nothing a user writes can overflow: every number has a finite maximum of at most
+    1e15 and a minimum, and no positive quantity may be as small as a subnormal float."""
+    numbers = _numbers(Scenario.model_json_schema(by_alias=True))
+    assert len(numbers) > 80
+    for where, spec in numbers:
+        if "const" in spec or "enum" in spec or where.endswith("/seed"):
+            continue  # a seed is any 63-bit number
+        high = spec.get("maximum", spec.get("exclusiveMaximum"))
+        low = spec.get("minimum", spec.get("exclusiveMinimum"))
+        assert isinstance(high, int | float) and high <= 1e15, where
+        assert isinstance(low, int | float) and low >= -1e15, where
+        assert "exclusiveMinimum" not in spec or spec["exclusiveMinimum"] != 0, where
 
 
 def test_toml_syntax_error_names_the_file(tmp_path: Path) -> None:

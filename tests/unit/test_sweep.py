@@ -131,7 +131,7 @@ def test_another_sweep_in_the_same_folder_is_refused(tmp_path: Path) -> None:
         ("pricing.vm_hour_price=cheap", "write LOW:HIGH:COUNT"),
         ("pricing.vm_hour_price", "must be written PATH=SPEC"),
         ("pricing.vm_hour_prise=0.03:0.08:2", "did you mean 'vm_hour_price'"),
-        ("pricing.vm_hour_price=[0.03, -1]", "must be > 0.0"),
+        ("pricing.vm_hour_price=[0.03, -1]", "must be >= 1e-06"),
     ],
 )
 def test_bad_sweep_parameters_exit_2(tmp_path: Path, param: str, message: str) -> None:
@@ -197,7 +197,7 @@ def test_solve_command_prints_the_value(tmp_path: Path) -> None:
         (["--target", "npv >= 0", "--between", "0.5:0.02"], "LOW must be below HIGH"),
         (["--target", "npv => 0", "--between", "0.02:0.5"], "--target: cannot read goal"),
         (["--target", "npv >= 1e15", "--between", "0.02:0.05"], "not crossed between"),
-        (["--target", "npv >= 0", "--between", "-1:0.05"], "must be > 0.0"),
+        (["--target", "npv >= 0", "--between", "-1:0.05"], "must be >= 1e-06"),
     ],
 )
 def test_bad_solve_input_exits_2(args: list[str], message: str) -> None:

@@ -89,7 +89,7 @@ def test_a_pivot_closes_a_channel_and_its_costs() -> None:
     [
         (
             {"pricing.vm_hour_price": -1.0},
-            'events[0].set."pricing.vm_hour_price": must be > 0.0 (got -1.0)',
+            'events[0].set."pricing.vm_hour_price": must be >= 1e-06 (got -1.0)',
         ),
         ({"run.months": 3}, 'events[0].set."run.months": cannot change during a run (got 3)'),
         ({"segments.base.initial_customers": 5}, "cannot change during a run"),

@@ -149,7 +149,7 @@ def test_without_correlations_monte_carlo_draws_what_each_replication_would() ->
         ),
         ({"run.months": {"dist": "uniform", "low": 12, "high": 24}}, "'run' cannot be uncertain"),
         ({"pricing.vm_hour_price": {"dist": "uniform", "low": 2, "high": 1}}, "low must be below"),
-        ({"pricing.vm_hour_price": {"dist": "beta", "alpha": 0, "beta": 1}}, "must be > 0"),
+        ({"pricing.vm_hour_price": {"dist": "beta", "alpha": 0, "beta": 1}}, "must be >= 0.001"),
     ],
 )
 def test_bad_uncertain_inputs_are_refused_by_path(change: dict[str, Any], message: str) -> None:

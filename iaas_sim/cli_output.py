@@ -1,0 +1,345 @@
+"""Output folders written as a whole: one command's files appear together or not at all.
+
+A command writes into a hidden sibling of its ``--out`` folder (``.NAME.iaas-sim-partial-PID``)
+and, once every file and the ``iaas-sim.json`` marker are on disk, puts it in place of the
+folder in one rename (Linux's ``renameat2(RENAME_EXCHANGE)``, which swaps two paths
+atomically). A kill at any moment leaves the previous complete folder or the new complete
+one; what a killed command leaves beside it (its partial sibling) is removed by the next
+command writing to the same folder. One folder has one writer at a time: a sibling lock
+file ``.NAME.iaas-sim.lock`` held with ``flock`` (released by the system when a writer dies).
+
+Files of the folder that are not outputs of the same command (a user's notes, anything
+kept with ``--force``) are carried into the new folder as hard links (copies where links
+are refused), so nothing of the user's is lost; the previous outputs of the same command
+are replaced as a whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import errno
+import fcntl
+import json
+import os
+import shlex
+import shutil
+import sys
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+MARKER = "iaas-sim.json"
+"""Written last in every output folder: the command, the files it wrote, the package
+version, the scenario's hash and the seed. A folder holding it, from the same command, may
+be written again without ``--force``."""
+
+PARTIAL = ".iaas-sim-partial-"
+OLD = ".iaas-sim-old-"
+LOCK = ".iaas-sim.lock"
+NAME_MAX = 255 - 40
+"""Longest folder or file name: the hidden siblings add up to 40 characters."""
+PATH_MAX = 4000
+MB = 2**20
+
+
+class OutputError(Exception):
+    """An output path that cannot be used; ``str`` names the option and the path."""
+
+    def __init__(self, message: str, target: Path | str, option: str = "--out") -> None:
+        self.option = option
+        super().__init__(f"{option}: {message} (got '{target}')")
+
+
+def check_path(target: Path, folder: bool = True) -> Path:
+    """The path to write (a symlink to a folder followed), or ``OutputError`` if it cannot
+    be: a dangling symlink or a loop, an existing file where a folder is due (or the
+    reverse), a special file, a name too long, a place that is not writable."""
+    text = str(target)
+    if len(os.fsencode(text)) > PATH_MAX:
+        raise OutputError(f"the path is longer than {PATH_MAX} bytes", text[:60] + "...")
+    for part in target.parts:
+        if len(os.fsencode(part)) > NAME_MAX:
+            raise OutputError(f"a name is longer than {NAME_MAX} bytes", part[:40] + "...")
+    if target.is_symlink():
+        try:
+            target = target.resolve(strict=True)
+        except (OSError, RuntimeError):
+            raise OutputError("is a symbolic link to nothing (or a loop)", text) from None
+    if target.exists():
+        if folder and not target.is_dir():
+            raise OutputError("exists and is not a folder", text)
+        if not folder and not target.is_file():
+            raise OutputError("exists and is not a regular file", text)
+    parent = _existing_parent(target)
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot be created or written ({parent} is not writable)", text)
+    if str(target.resolve()).startswith(("/proc/", "/sys/", "/dev/")):
+        raise OutputError("is in a system folder (/proc, /sys or /dev)", text)
+    return target
+
+
+def check_space(target: Path, needed_bytes: float) -> None:
+    """``OutputError`` when the file system of ``target`` has less free space than the
+    outputs are estimated to need."""
+    try:
+        found = os.statvfs(_existing_parent(target))
+    except OSError:
+        return
+    free = found.f_bavail * found.f_frsize
+    if free < needed_bytes:
+        raise OutputError(
+            f"only {free / MB:,.1f} MiB free there; the outputs need about "
+            f"{needed_bytes / MB:,.1f} MiB",
+            target,
+        )
+
+
+def _existing_parent(target: Path) -> Path:
+    return next(p for p in [target, *target.absolute().parents] if p.exists())
+
+
+class Lock:
+    """One writer per output path: ``flock`` on a hidden sibling file, refused at once (not
+    waited for) when another command holds it."""
+
+    def __init__(self, target: Path) -> None:
+        self.path = target.parent / f".{target.name}{LOCK}"
+        self.fd: int | None = None
+
+    def acquire(self) -> None:
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                raise OutputError(
+                    "another iaas-sim command is writing there now; wait for it to finish "
+                    "or give another folder",
+                    self.path.parent / self.path.name[1 : -len(LOCK)],
+                ) from None
+            try:
+                same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:  # not a file its last holder removed while we opened it
+                self.fd = fd
+                return
+            os.close(fd)
+
+    def release(self) -> None:
+        if self.fd is not None:
+            with contextlib.suppress(OSError):
+                self.path.unlink()
+            os.close(self.fd)
+            self.fd = None
+
+
+class OutputFolder:
+    """``with OutputFolder(target, "run", force) as folder:`` checks the path and takes the
+    lock on entry; files go to ``folder.staging``; ``folder.commit(files, metadata)`` puts
+    them in place with the marker. Leaving the block without committing (an error, Ctrl-C)
+    removes the staging folder and leaves ``target`` as it was."""
+
+    def __init__(
+        self,
+        target: Path,
+        command: str | None,
+        force: bool = False,
+        needed_bytes: float = 10 * MB,
+        keep_outputs: bool = False,
+    ) -> None:
+        """``command`` None with ``keep_outputs``: add files to another command's folder
+        (``iaas-sim plot``), whose marker then lists them too."""
+        self.target = check_path(target)
+        self.command = command
+        self.force = force
+        self.keep_outputs = keep_outputs
+        self.needed_bytes = needed_bytes
+        self.lock = Lock(self.target)
+        self.staging = self.target.parent / f".{self.target.name}{PARTIAL}{os.getpid()}"
+        self.committed = False
+
+    def __enter__(self) -> OutputFolder:
+        check_space(self.target, self.needed_bytes)
+        if not self.force and self.command is not None:
+            _refuse_foreign(self.target, self.command)
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        self.lock.acquire()
+        try:
+            _remove_leftovers(self.target)
+            self.staging.mkdir()
+        except OSError as exc:
+            self.lock.release()
+            raise OutputError(f"cannot be written ({exc.strerror})", self.target) from None
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+        self.lock.release()
+
+    def commit(self, written: list[Path], metadata: dict[str, Any]) -> list[Path]:
+        """Write the marker in the staging folder, carry over what is kept, and put the
+        folder in place; the paths of the files written, under ``target``."""
+        names = sorted({p.name for p in written})
+        previous = read_marker(self.target)
+        document = _marker(self.command, names, metadata, previous if self.keep_outputs else None)
+        text = json.dumps(document, indent=2, sort_keys=True) + "\n"
+        from iaas_sim.engine.result import atomic_write
+
+        atomic_write(self.staging / MARKER, lambda p: Path(p).write_text(text))
+        if self.target.is_dir():
+            replaced = set(names) | {MARKER}
+            if not self.keep_outputs and previous.get("command") == self.command:
+                replaced |= set(previous.get("files", []))
+            for entry in sorted(self.target.iterdir()):
+                if entry.name not in replaced:
+                    _link_copy(entry, self.staging / entry.name)
+        _swap(self.staging, self.target)
+        self.committed = True
+        return [self.target / name for name in [*names, MARKER]]
+
+
+def write_marker(folder: Path, command: str, written: list[Path], metadata: dict[str, Any]) -> Path:
+    """Write the marker of a folder written in place (a sweep's resumable dataset), last."""
+    from iaas_sim.engine.result import atomic_write
+
+    document = _marker(command, sorted({p.name for p in written}), metadata, None)
+    text = json.dumps(document, indent=2, sort_keys=True) + "\n"
+    return atomic_write(folder / MARKER, lambda p: Path(p).write_text(text))
+
+
+def _refuse_foreign(target: Path, command: str) -> None:
+    if not target.is_dir():
+        return
+    entries = sorted(p.name for p in target.iterdir())
+    if entries and read_marker(target).get("command") != command:
+        shown = ", ".join(entries[:4]) + (", ..." if len(entries) > 4 else "")
+        raise OutputError(
+            f"is not empty (it holds {shown}) and holds no earlier output of "
+            f"'iaas-sim {command}': give a new or empty folder, or add --force to "
+            "write into it",
+            target,
+        )
+
+
+def read_marker(folder: Path) -> dict[str, Any]:
+    """The marker of ``folder`` (empty when there is none or it cannot be read)."""
+    try:
+        found = json.loads((folder / MARKER).read_text())
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _marker(
+    command: str | None,
+    names: list[str],
+    metadata: dict[str, Any],
+    previous: dict[str, Any] | None,
+) -> dict[str, Any]:
+    if previous is not None:  # files added to another command's folder
+        document = dict(previous)
+        document["files"] = sorted({*previous.get("files", []), *names})
+        return document
+    document = {
+        "command": command,
+        "command_line": "iaas-sim " + shlex.join(sys.argv[1:]),
+        "files": names,
+        **{k: metadata[k] for k in ("package_version", "scenario_hash", "seed") if k in metadata},
+    }
+    if "package_version" not in document:
+        from iaas_sim.engine.simulate import package_version
+
+        document["package_version"] = package_version()
+    return document
+
+
+def _remove_leftovers(target: Path) -> None:
+    """Partial and old folders that killed commands left beside ``target`` (the lock is
+    held, so none is being written)."""
+    for prefix in (PARTIAL, OLD):
+        for entry in target.parent.glob(f".{_glob_escape(target.name)}{prefix}*"):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _glob_escape(name: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
+
+
+def _link_copy(source: Path, dest: Path) -> None:
+    """``source`` at ``dest`` without touching ``source``: hard links (copies where the
+    system refuses them), folders recreated, symbolic links kept as links."""
+    if source.is_symlink():
+        os.symlink(os.readlink(source), dest)
+    elif source.is_dir():
+        shutil.copytree(source, dest, symlinks=True, copy_function=_link_or_copy)
+    else:
+        _link_or_copy(str(source), str(dest))
+
+
+def _link_or_copy(source: str, dest: str) -> None:
+    try:
+        os.link(source, dest)
+    except OSError:
+        shutil.copy2(source, dest)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux ``renameat2``); False where the system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p]
+    renameat2.argtypes += [ctypes.c_uint]
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EXDEV, errno.EBUSY):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _swap(staging: Path, target: Path) -> None:
+    """Put ``staging`` at ``target``; the previous ``target`` (if any) is removed."""
+    from iaas_sim.engine.result import _sync_folder
+
+    if not target.exists():
+        os.rename(staging, target)
+    elif _exchange(staging, target):
+        shutil.rmtree(staging, ignore_errors=True)  # now the previous folder
+    elif not any(target.iterdir()):
+        os.rename(staging, target)  # an empty folder is replaced atomically
+    else:  # no atomic swap here: the previous folder steps aside for an instant
+        old = target.parent / f".{target.name}{OLD}{os.getpid()}"
+        os.rename(target, old)
+        os.rename(staging, target)
+        shutil.rmtree(old, ignore_errors=True)
+    _sync_folder(target.parent)
+
+
+@contextlib.contextmanager
+def locked_file(target: Path) -> Any:
+    """Hold the lock of one output file (a report, a chart) while it is written."""
+    lock = Lock(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
