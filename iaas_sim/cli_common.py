@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 
-from iaas_sim.cli_output import OutputError, OutputFolder, check_path, check_space, locked_file
+from iaas_sim.cli_output import (
+    OutputError,
+    OutputFolder,
+    check_path,
+    check_space,
+    locked_file,
+    make_folder,
+    remove_empty,
+)
 from iaas_sim.scenario import Problem, Scenario, ScenarioError
 
 if TYPE_CHECKING:
@@ -106,13 +114,16 @@ def locked_folder(target: Path) -> Iterator[Path]:
     try:
         target = check_path(target)
         check_space(target, 10 * 2**20)
-        target.mkdir(parents=True, exist_ok=True)
+        created = make_folder(target)
     except OutputError as exc:
         refuse_output(exc)
     except OSError as exc:
         refuse_output(OutputError(f"cannot be created ({exc.strerror})", target))
-    with _locked(target):
-        yield target
+    try:
+        with _locked(target):
+            yield target
+    finally:
+        remove_empty(created)  # those still empty: a refused sweep leaves no trace
 
 
 def output_file(target: Path, force: bool = True) -> contextlib.AbstractContextManager[Any]:

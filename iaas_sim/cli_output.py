@@ -72,7 +72,7 @@ def check_path(target: Path, folder: bool = True) -> Path:
             raise OutputError("exists and is not a folder", text)
         if not folder and not target.is_file():
             raise OutputError("exists and is not a regular file", text)
-    parent = _existing_parent(target)
+    parent = _existing_parent(target.parent)  # where the sibling files are written
     if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
         raise OutputError(f"cannot be created or written ({parent} is not writable)", text)
     if str(target.resolve()).startswith(("/proc/", "/sys/", "/dev/")):
@@ -161,13 +161,18 @@ class OutputFolder:
         self.lock = Lock(self.target)
         self.staging = self.target.parent / f".{self.target.name}{PARTIAL}{os.getpid()}"
         self.committed = False
+        self.created: list[Path] = []
 
     def __enter__(self) -> OutputFolder:
         check_space(self.target, self.needed_bytes)
         if not self.force and self.command is not None:
             _refuse_foreign(self.target, self.command)
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        self.lock.acquire()
+        self.created = make_folder(self.target.parent)
+        try:
+            self.lock.acquire()
+        except OutputError:
+            remove_empty(self.created)
+            raise
         try:
             _remove_leftovers(self.target)
             self.staging.mkdir()
@@ -184,6 +189,8 @@ class OutputFolder:
     ) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
         self.lock.release()
+        if not self.committed:
+            remove_empty(self.created)
 
     def commit(self, written: list[Path], metadata: dict[str, Any]) -> list[Path]:
         """Write the marker in the staging folder, carry over what is kept, and put the
@@ -214,6 +221,23 @@ def write_marker(folder: Path, command: str, written: list[Path], metadata: dict
     document = _marker(command, sorted({p.name for p in written}), metadata, None)
     text = json.dumps(document, indent=2, sort_keys=True) + "\n"
     return atomic_write(folder / MARKER, lambda p: Path(p).write_text(text))
+
+
+def make_folder(folder: Path) -> list[Path]:
+    """Create ``folder`` and its missing parents; the ones created, deepest first."""
+    missing = [p for p in [folder, *folder.parents] if not p.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    return missing
+
+
+def remove_empty(created: list[Path]) -> None:
+    """Remove the folders of ``created`` (deepest first) that are still empty: a refused
+    command leaves no trace."""
+    for folder in created:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 def _refuse_foreign(target: Path, command: str) -> None:
@@ -337,9 +361,11 @@ def _swap(staging: Path, target: Path) -> None:
 def locked_file(target: Path) -> Any:
     """Hold the lock of one output file (a report, a chart) while it is written."""
     lock = Lock(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    lock.acquire()
+    created = make_folder(target.parent)
     try:
+        lock.acquire()
         yield
     finally:
         lock.release()
+        if not target.exists():
+            remove_empty(created)

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+BLOCK = 16_384
+"""Arrivals whose cumulative load is computed at once (168 hours each)."""
+
 
 def compute_base_load(vms: np.ndarray, profile: np.ndarray, shapes: np.ndarray) -> np.ndarray:
     """Expected weekly load (168 hours) of the customers given."""
@@ -28,21 +31,26 @@ def compute_admission(
     first come, first served."""
     n = len(vms)
     admitted = np.zeros(n, dtype=bool)
-    if n == 0:
-        return admitted
-    loads = vms[:, None] * shapes[profile]
     limit = max_utilisation * capacity
-    cumulative = base_load + np.cumsum(loads, axis=0)
-    fits = cumulative.max(axis=1) <= limit + 1e-9
-    if fits.all():
-        return ~admitted
-    first = int(np.argmin(fits))
-    admitted[:first] = True
-    load = cumulative[first - 1] if first > 0 else base_load.copy()
-    # Only months where capacity binds reach this loop, one step per late arrival.
-    for j in range(first, n):
-        candidate = load + loads[j]
-        if candidate.max() <= limit[j] + 1e-9:
-            admitted[j] = True
-            load = candidate
+    load = np.asarray(base_load, dtype=float)
+    # Arrivals in blocks, so that memory stays bounded however many arrive in a month.
+    for start in range(0, n, BLOCK):
+        stop = min(n, start + BLOCK)
+        loads = vms[start:stop, None] * shapes[profile[start:stop]]
+        cumulative = load + np.cumsum(loads, axis=0)
+        fits = cumulative.max(axis=1) <= limit[start:stop] + 1e-9
+        if fits.all():
+            admitted[start:stop] = True
+            load = cumulative[-1]
+            continue
+        first = int(np.argmin(fits))
+        admitted[start : start + first] = True
+        load = cumulative[first - 1] if first > 0 else load.copy()
+        # Only months where capacity binds reach this loop, one step per late arrival.
+        for j in range(start + first, n):
+            candidate = load + vms[j] * shapes[profile[j]]
+            if candidate.max() <= limit[j] + 1e-9:
+                admitted[j] = True
+                load = candidate
+        break
     return admitted

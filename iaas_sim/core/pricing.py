@@ -44,11 +44,17 @@ def compute_competitor_prices(
     )
 
 
+MAX_PRICE_RESPONSE = 10.0
+"""Most arrivals a low price can multiply the Bass curve's by."""
+
+
 def compute_price_response(
     prices: np.ndarray, competitor: np.ndarray | None, elasticity: float
 ) -> np.ndarray:
     """Factor on new arrivals: ``(price / competitor price) ** -elasticity`` (1 when there
-    is no competitor price or no elasticity)."""
+    is no competitor price or no elasticity), at most ``MAX_PRICE_RESPONSE``: a price far
+    below the competitor's cannot bring more than that many times the market's adopters."""
     if competitor is None or elasticity == 0.0:
         return np.ones_like(prices)
-    return np.asarray((prices / competitor) ** (-elasticity))
+    ratio = np.log(prices / competitor) * -elasticity  # in logs: no overflow
+    return np.asarray(np.exp(np.minimum(ratio, np.log(MAX_PRICE_RESPONSE))))

@@ -362,9 +362,10 @@ class MonthCloser:
         if n:
             w.order_servers(m, n)
         return {
+            # Demand with no capacity has no ratio (NaN); no demand, none is used (0).
             "procurement_utilisation": basis / capacity_end
             if capacity_end > 0
-            else (math.inf if basis > 0 else 0.0),
+            else (math.nan if basis > 0 else 0.0),
             "servers_ordered": n,
         }
 

@@ -17,30 +17,48 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from iaas_sim.core.pricing import MAX_PRICE_RESPONSE
 from iaas_sim.scenario import Problem, Scenario, ScenarioError
-
-HOURS_PER_MONTH = 730.5
+from iaas_sim.scenario.overrides import flatten_changes
 
 BASE_BYTES = 300 * 2**20
-"""The interpreter, numpy, pandas, SimPy and a run's fixed arrays."""
+"""The interpreter, numpy, pandas, SimPy and a run's fixed arrays (186 MiB measured)."""
+BLOCK = 16_384
+"""Customers pooled one by one at once, and arrivals admitted at once."""
+
+# Measured by benchmarks/bench_guard_cost.py (CPU seconds, bytes), counted about twice.
+SECONDS_FIXED = 0.05
+SECONDS_PER_MONTH = 2.5e-3
+SECONDS_PER_BLOCK_MONTH = 4e-3
+"""The hour loop of one block of customers pooled one by one, a month."""
+SECONDS_PER_POOLED_CUSTOMER_MONTH = 1.7e-5
+"""A customer's month pooled one by one (730 hourly draws)."""
+SECONDS_PER_CUSTOMER_MONTH = 1e-7
+"""A customer of the book scanned in a month (churned ones stay in the book)."""
+SECONDS_PER_CUSTOMER = 1.2e-5
+"""Signing, admitting, churning and billing one customer."""
+SECONDS_PER_SEGMENT_MONTH = 6e-5
+SECONDS_PER_CLASS_MONTH_ONE_BY_ONE = 3.5e-4
+"""A cohort (or demand class) of a month pooled one by one."""
+SECONDS_PER_COHORT_MONTH = 1.2e-4
+SECONDS_PER_REFERENCE_MONTH = 6e-5
+"""A reference customer of a demand class, a month pooled by cohort."""
+SECONDS_PER_PARTNER_MONTH = 4e-8
+SECONDS_PER_EVENT = 5e-3
+"""Applying and re-validating one dated event, at load and in the run."""
+SECONDS_PER_EVENT_SEGMENT = 7e-5
+
+BYTES_PER_MONTH = 8e3
 BYTES_PER_CUSTOMER = 400
 """The customer book and a month's arrays, per customer signed."""
-BYTES_PER_POOLED_CUSTOMER = 6_000
-"""Per customer of a month pooled one by one (``per_customer`` mode)."""
-BYTES_PER_PARTNER = 200
-BYTES_PER_SERVER = 1.0
-"""Servers are counted, not listed; orders and outages cost little per server."""
-
-SECONDS_PER_MONTH = 0.01
-SECONDS_PER_SEGMENT_MONTH = 0.003
-SECONDS_PER_CUSTOMER = 2e-5
-"""Signing, churning and billing one customer over a run."""
-SECONDS_PER_CUSTOMER_HOUR = 2e-8
-"""Pooling one customer's hour one by one (``per_customer`` mode, reference customers)."""
-SECONDS_PER_COHORT_MONTH = 0.002
-SECONDS_PER_PARTNER_MONTH = 2e-6
-SECONDS_PER_EVENT = 0.02
-"""Applying and re-validating one dated event."""
+BYTES_PER_POOLED_CUSTOMER = 500
+BYTES_PER_ARRIVAL = 8.5e3
+"""Admission's weekly loads, per arrival of a block."""
+BYTES_PER_COHORT = 7.5e4
+BYTES_PER_REFERENCE = 6.4e4
+BYTES_PER_PARTNER = 100
+BYTES_PER_EVENT_SEGMENT = 5.5e3
+"""The scenario in force after an event, per segment."""
 
 MAX_SERVERS = 1e9
 """Servers a run can own: beyond, the capacity arrays are meaningless."""
@@ -49,6 +67,8 @@ DEFAULT_MEMORY_BYTES = 8 * 2**30
 DEFAULT_SECONDS = 3600.0
 MEMORY_SHARE = 0.8
 """Share of the memory available when a command starts that its runs may take."""
+NOTICE_SECONDS = 60.0
+"""Commands estimated to take longer say so before they start."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +99,8 @@ class Estimate:
     """Bytes each scaling input accounts for, by its key."""
     seconds_by_key: dict[str, float] = field(default_factory=dict)
     """Seconds each scaling input accounts for, by its key."""
+    servers: float = 0.0
+    """Servers the run can need at most."""
 
 
 SCALING_KEYS = frozenset(
@@ -103,45 +125,76 @@ def estimate(scenario: Scenario) -> Estimate:
     sc = _at_event_peaks(scenario)
     months = sc.run.months
     by_segment = _customers_by_segment(sc)
-    customers = sum(by_segment.values())
-    seg_key = _segment_key(sc, by_segment)
-    pooled = _pooled_customers(sc, customers)
-    partners = sum(
+    types = sc.channels.partners.types
+    partners = sum(t.initial_partners + _peak(t.recruited_per_month) * months for t in types)
+    own_use = sum(
         t.initial_partners + _peak(t.recruited_per_month) * months
-        for t in sc.channels.partners.types
+        for t in types
+        if t.own_vms_per_active_partner > 0
     )
+    customers = sum(by_segment.values()) + own_use
+    mode = sc.pooling.mode
+    one_by_one = {"per_customer": customers, "cohort": 0.0}.get(
+        mode, min(customers, float(sc.pooling.auto_max_customers))
+    )
+    classes = len(sc.segments) + (own_use > 0) + _classes_set_by_events(sc)
+    cohorts = min(customers, _cohorts(sc, classes))
+    reference = sc.pooling.reference_customers
+    # A month is pooled one by one or by cohort (``auto`` takes the dearer, as a bound).
+    month_one_by_one = (
+        SECONDS_PER_BLOCK_MONTH * math.ceil(one_by_one / BLOCK)
+        + SECONDS_PER_POOLED_CUSTOMER_MONTH * one_by_one
+        + SECONDS_PER_CLASS_MONTH_ONE_BY_ONE * classes
+    )
+    month_cohorts = SECONDS_PER_COHORT_MONTH * cohorts
+    month_reference = SECONDS_PER_REFERENCE_MONTH * reference * classes
+    if mode == "per_customer":
+        month_cohorts = month_reference = 0.0
+    elif mode == "cohort":
+        month_one_by_one = 0.0
+    elif month_one_by_one > month_cohorts + month_reference:
+        month_cohorts = month_reference = 0.0
+    else:
+        month_one_by_one = 0.0
+    seg_key = _segment_key(sc, by_segment)
     partner_key = _partner_key(sc)
-    servers = _servers(sc, customers)
-    classes = max(1, len(sc.segments)) * 3
-    cohort_months = classes * 3 * months if sc.pooling.mode != "per_customer" else 0.0
-    reference_hours = (
-        sc.pooling.reference_customers * classes * months * HOURS_PER_MONTH
-        if sc.pooling.mode != "per_customer"
-        else 0.0
-    )
+    events = len(scenario.events)
     memory: dict[str, float] = {
-        seg_key: BYTES_PER_CUSTOMER * customers + BYTES_PER_POOLED_CUSTOMER * pooled,
+        "run.months": BYTES_PER_MONTH * months,
+        seg_key: BYTES_PER_CUSTOMER * customers
+        + BYTES_PER_POOLED_CUSTOMER * one_by_one
+        + BYTES_PER_ARRIVAL * min(_largest_month(sc, by_segment, own_use), BLOCK),
+        "segments": BYTES_PER_COHORT * cohorts,
+        "pooling.reference_customers": BYTES_PER_REFERENCE * reference * (mode != "per_customer"),
         partner_key: BYTES_PER_PARTNER * partners,
-        "capacity.vms_per_server": BYTES_PER_SERVER * servers,
+        "events": BYTES_PER_EVENT_SEGMENT * events * len(sc.segments),
     }
     seconds: dict[str, float] = {
-        "run.months": SECONDS_PER_MONTH * months,
-        "segments": SECONDS_PER_SEGMENT_MONTH * len(sc.segments) * months,
-        seg_key: SECONDS_PER_CUSTOMER * customers
-        + SECONDS_PER_CUSTOMER_HOUR * pooled * months * HOURS_PER_MONTH,
-        "pooling.reference_customers": SECONDS_PER_CUSTOMER_HOUR * reference_hours
-        + SECONDS_PER_COHORT_MONTH * cohort_months,
+        "run.months": SECONDS_FIXED + SECONDS_PER_MONTH * months,
+        seg_key: SECONDS_PER_CUSTOMER_MONTH * customers * months
+        + SECONDS_PER_CUSTOMER * customers
+        + (month_one_by_one - SECONDS_PER_CLASS_MONTH_ONE_BY_ONE * classes * (month_one_by_one > 0))
+        * months,
+        "segments": (
+            SECONDS_PER_SEGMENT_MONTH * len(sc.segments)
+            + month_cohorts
+            + SECONDS_PER_CLASS_MONTH_ONE_BY_ONE * classes * (month_one_by_one > 0)
+        )
+        * months,
+        "pooling.reference_customers": month_reference * months,
         partner_key: SECONDS_PER_PARTNER_MONTH * partners * months,
-        "events": SECONDS_PER_EVENT * len(sc.events),
+        "events": (SECONDS_PER_EVENT + SECONDS_PER_EVENT_SEGMENT * len(sc.segments)) * events,
     }
+    servers = _servers(sc, customers)
     return Estimate(
         customers,
         by_segment,
         BASE_BYTES + sum(memory.values()),
         sum(seconds.values()),
-        output_bytes=3 * months * 120 * 20 + 2**20,
+        output_bytes=3 * months * 150 * 20 + 2**20,
         memory_by_key=memory,
         seconds_by_key=seconds,
+        servers=servers,
     )
 
 
@@ -159,7 +212,15 @@ def check_resources(
     at_once = max(1, min(workers, replications))
     memory = found.memory_bytes * at_once
     seconds = found.seconds * replications / at_once
-    servers = found.memory_by_key["capacity.vms_per_server"] / BYTES_PER_SERVER
+    if memory > limits.memory_bytes:
+        key = max(found.memory_by_key, key=lambda k: found.memory_by_key[k])
+        raise ScenarioError([_too_big(scenario, found, key, "memory", memory, limits, at_once)])
+    if seconds > limits.seconds:
+        key = max(found.seconds_by_key, key=lambda k: found.seconds_by_key[k])
+        raise ScenarioError(
+            [_too_big(scenario, found, key, "time", seconds, limits, at_once, replications)]
+        )
+    servers = found.servers
     if servers > MAX_SERVERS:
         raise ScenarioError(
             [
@@ -170,14 +231,6 @@ def check_resources(
                     "customers or their VMs",
                 )
             ]
-        )
-    if memory > limits.memory_bytes:
-        key = max(found.memory_by_key, key=lambda k: found.memory_by_key[k])
-        raise ScenarioError([_too_big(scenario, found, key, "memory", memory, limits, at_once)])
-    if seconds > limits.seconds:
-        key = max(found.seconds_by_key, key=lambda k: found.seconds_by_key[k])
-        raise ScenarioError(
-            [_too_big(scenario, found, key, "time", seconds, limits, at_once, replications)]
         )
     return found
 
@@ -204,10 +257,13 @@ def _too_big(
         need = f"takes about {_duration(amount)}{runs}, more than the limit of "
         need += f"{_duration(limits.seconds)}"
     signed = f"can sign up to {found.customers:,.0f} customers"
+    hint = ""
+    if sc.pooling.mode == "per_customer" and key.startswith("segments["):
+        hint = ", set pooling.mode to auto (cohorts cost far less)"
     return Problem(
         key,
-        f"the run {signed} and {need} ({key} accounts for most of it); lower it, or add "
-        "--allow-large to run anyway",
+        f"the run {signed} and {need} ({key} accounts for most of it); lower it{hint}, or "
+        "add --allow-large to run anyway",
         _value_at(sc, key),
         _value_at(sc, key) is not None,
     )
@@ -240,7 +296,22 @@ def available_memory() -> float:
 def _at_event_peaks(sc: Scenario) -> Scenario:
     """``sc`` with each scaling key at the highest value events set for it anywhere (a
     bound: an event raising one segment's potential raises them all here)."""
-    from iaas_sim.scenario.overrides import flatten_changes, parse_path
+    peaks = _event_peaks(sc)
+    if not peaks:
+        return sc
+    from iaas_sim.scenario.overrides import apply_overrides
+
+    try:
+        return apply_overrides(
+            sc, _peak_changes(sc, peaks), check_events=False, check_uncertain=False
+        )
+    except ScenarioError:
+        return sc  # the events themselves were checked when the scenario was loaded
+
+
+def _event_peaks(sc: Scenario) -> dict[str, Any]:
+    """Scaling key -> the highest value any event gives it (``mode``: per_customer)."""
+    from iaas_sim.scenario.overrides import parse_path
 
     peaks: dict[str, Any] = {}
     for event in sc.events:
@@ -255,8 +326,11 @@ def _at_event_peaks(sc: Scenario) -> Scenario:
             number = _peak_value(value)
             if number is not None:
                 peaks[str(last)] = max(peaks.get(str(last), 0.0), number)
-    if not peaks:
-        return sc
+    return peaks
+
+
+def _peak_changes(sc: Scenario, peaks: dict[str, Any]) -> dict[str, Any]:
+    """The overrides putting every key of ``peaks`` at its peak, wherever it is."""
     types = sc.channels.partners.types
     segment_keys = {"potential_customers"}
     type_keys = {
@@ -279,12 +353,7 @@ def _at_event_peaks(sc: Scenario) -> Scenario:
             changes["pooling.mode"] = value
         else:
             changes[f"pooling.{key}"] = max(int(value), getattr(sc.pooling, key))
-    from iaas_sim.scenario.overrides import apply_overrides
-
-    try:
-        return apply_overrides(sc, changes, check_events=False, check_uncertain=False)
-    except ScenarioError:
-        return sc  # the events themselves were checked when the scenario was loaded
+    return changes
 
 
 def _peak_value(value: Any) -> float | None:
@@ -315,12 +384,20 @@ def _customers_by_segment(sc: Scenario) -> dict[str, float]:
         for t in channels.partners.types
     )
     changed = _mixes_set_by_events(sc)
+    bass_changed = any(
+        "bass_" in path or "adoption_start" in path
+        for event in sc.events
+        for path in flatten_changes(event.set)
+    )
+    response = 1.0
+    if sc.pricing.price_elasticity > 0 and _competitor_set(sc):
+        response = MAX_PRICE_RESPONSE
     by_segment = {}
     for seg in sc.segments:
         mix = {k: float(v) for k, v in seg.channel_mix.model_dump().items()}
         for other in changed.get(seg.name, []):
             mix = {k: max(mix.get(k, 0.0), float(other.get(k, 0.0))) for k in mix}
-        potential = seg.potential_customers
+        potential = _adopters(sc, seg, bass_changed) * response
         by_segment[seg.name] = (
             seg.initial_customers
             + potential * mix.get("web", 0.0)
@@ -330,13 +407,87 @@ def _customers_by_segment(sc: Scenario) -> dict[str, float]:
     return by_segment
 
 
-def _pooled_customers(sc: Scenario, customers: float) -> float:
-    """Customers of a month pooled one by one, at most."""
-    if sc.pooling.mode == "per_customer":
-        return customers
-    if sc.pooling.mode == "cohort":
-        return 0.0
-    return min(customers, float(sc.pooling.auto_max_customers))
+def _adopters(sc: Scenario, seg: Any, bass_changed: bool) -> float:
+    """Adopters of a segment by the run's end, at most: its potential times the Bass
+    curve's share adopted from the adoption start to the run's end, plus six standard
+    deviations of the arrivals' noise (all of the potential when events change the
+    curve)."""
+    if bass_changed:
+        return float(seg.potential_customers)
+    begin = seg.adoption_start or sc.run.start
+    years = (sc.run.end - begin).days / 365.25
+    p, q = seg.bass_p_per_year, seg.bass_q_per_year
+    decay = math.exp(-(p + q) * years)
+    share = (1.0 - decay) / (1.0 + q / p * decay)
+    expected = seg.potential_customers * share
+    return float(min(seg.potential_customers, expected + 6.0 * math.sqrt(expected) + 10.0))
+
+
+def _competitor_set(sc: Scenario) -> bool:
+    if sc.pricing.competitor_vm_hour_price is not None:
+        return True
+    from iaas_sim.scenario.overrides import flatten_changes
+
+    return any(
+        "competitor_vm_hour_price" in path
+        for event in sc.events
+        for path in flatten_changes(event.set)
+    )
+
+
+def _largest_month(sc: Scenario, by_segment: dict[str, float], own_use: float) -> float:
+    """Arrivals of the busiest month, at most: the initial customers (and own-use
+    partners) of the first month, plus twice the Bass curve's peak monthly rate of each
+    segment's later customers."""
+    first = sum(seg.initial_customers for seg in sc.segments) + own_use
+    later = 0.0
+    for seg in sc.segments:
+        p, q = seg.bass_p_per_year, seg.bass_q_per_year
+        peak = (p + q) ** 2 / (4 * q) if q > p else p
+        later += (by_segment[seg.name] - seg.initial_customers) * min(1.0, 2 * peak / 12)
+    return first + later
+
+
+def _cohorts(sc: Scenario, classes: int) -> float:
+    """Cohorts (billing group x demand class) the run can have: per segment, the SLA
+    tiers it sells x reserved or not x its direct channels and each partner type's
+    certification tiers; every combination where events change the mixes."""
+    from iaas_sim.scenario.overrides import flatten_changes
+
+    types = sc.channels.partners.types
+    changed = {
+        path.rsplit(".", 1)[-1] if "." in path else path
+        for event in sc.events
+        for path in flatten_changes(event.set)
+    }
+    mixes_change = bool(changed & {"sla_mix", "channel_mix", "tier_mix", "reserved_uptake"}) or any(
+        part in ("sla_mix", "channel_mix", "tier_mix", "reserved_uptake")
+        for event in sc.events
+        for path in flatten_changes(event.set)
+        for part in path.replace('"', "").split(".")
+    )
+    partner_tiers = sum(
+        3 if mixes_change else sum(v > 0 for v in t.tier_mix.model_dump().values()) for t in types
+    )
+    total = 0.0
+    for seg in sc.segments:
+        if mixes_change:
+            groups = 3 * 2 * (2 + partner_tiers)
+        else:
+            mix = seg.channel_mix
+            tiers = sum(v > 0 for v in seg.sla_mix.model_dump().values())
+            channels = (mix.web > 0) + (mix.direct_sales > 0) + partner_tiers * (mix.partners > 0)
+            groups = tiers * (1 + (seg.reserved_uptake > 0)) * max(1, channels)
+        total += groups
+    extra = classes - len(sc.segments)  # partners' own use, usage changed by events
+    return total + extra * 3 * 2 * (2 + partner_tiers)
+
+
+def _classes_set_by_events(sc: Scenario) -> int:
+    """Events that change how customers use their VMs (each may make new classes)."""
+    from iaas_sim.scenario.overrides import flatten_changes
+
+    return sum(any("usage_" in path for path in flatten_changes(event.set)) for event in sc.events)
 
 
 def _servers(sc: Scenario, customers: float) -> float:

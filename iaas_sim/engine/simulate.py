@@ -86,8 +86,11 @@ def simulate(
     return Result(monthly, metrics, metadata)
 
 
-UNDEFINED_COLUMNS = frozenset({"pooling_gain", "partner_margin_per_vm_hour"})
-"""Ratios left NaN where undefined (no peak estimated, no partner VM-hours)."""
+UNDEFINED_COLUMNS = frozenset(
+    {"pooling_gain", "partner_margin_per_vm_hour", "procurement_utilisation"}
+)
+"""Ratios left NaN where undefined (no peak estimated, no partner VM-hours, demand but no
+capacity)."""
 UNDEFINED_METRICS = frozenset({"pooling_gain", "irr"})
 
 

@@ -160,8 +160,9 @@ def sweep(
 
 
 def check_params(sc: Scenario, paths: list[str]) -> None:
-    """Refuse (``OptionError`` on ``--param``) one key given under two spellings (``segments[0].x`` and ``segments.smb.x``), and the seed,
-    which a sweep sets for every point itself (common random numbers)."""
+    """Refuse (``OptionError`` on ``--param``) one key given under two spellings
+    (``segments[0].x`` and ``segments.smb.x``), and the seed, which a sweep sets for every
+    point itself (common random numbers)."""
     data = scenario_to_dict(sc)
     seen: dict[str, str] = {}
     for path in paths:

@@ -79,11 +79,14 @@ def _refusal(where: str, path: str, value: Any) -> Problem | None:
 
 def compute_timeline(scenario: Scenario) -> list[tuple[dt.date, str, Scenario]]:
     """Each event in date order (ties in file order) with the scenario in force after it,
-    every change applied cumulatively and re-validated. A bad event raises
+    every change applied cumulatively and re-validated (the scenarios given have no events
+    of their own). A bad event raises
     ``ScenarioError`` naming ``events[i].set."path"``."""
     order = sorted(range(len(scenario.events)), key=lambda i: scenario.events[i].date)
     timeline = []
-    current = scenario
+    # The scenarios in force carry no events (they are applied already): each step then
+    # re-validates one scenario, not one holding every event, and time stays linear.
+    current = scenario.model_copy(update={"events": []})
     for i in order:
         event = scenario.events[i]
         where = f"events[{i}].set"

@@ -168,6 +168,8 @@ SEGMENT_KEY = ("segments[0]", "segments.small_businesses")
 PARTNER_KEY = ("channels.partners.types[0]", "channels.partners.types.resellers")
 REPLICATIONS = ("-n", "--replications")
 LONG_PATH = ".".join(["a"] * 30_000)
+EVENT_SET = "events[0].set"
+VALIDATE = ("validate",)
 
 
 def run_file(text: str) -> Build:
@@ -175,13 +177,15 @@ def run_file(text: str) -> Build:
 
 
 def file_cases(
-    id_: str, text: str, key: Text, value: Text = (), timeout_s: float = REFUSE_S
+    id_: str,
+    text: str,
+    key: Text,
+    timeout_s: float = REFUSE_S,
+    commands: tuple[str, ...] = ("validate", "run"),
 ) -> list[Attack]:
     """A bad file through ``validate`` and through ``run``."""
-    return [
-        Attack(f"{id_}-validate", on_file("validate", text), key, value, timeout_s),
-        Attack(f"{id_}-run", run_file(text), key, value, timeout_s),
-    ]
+    builds = {"validate": on_file("validate", text), "run": run_file(text)}
+    return [Attack(f"{id_}-{c}", builds[c], key, timeout_s=timeout_s) for c in commands]
 
 
 def value_case(id_: str, lines: dict[str, str], append: str, key: Text, value: Text) -> Attack:
@@ -208,6 +212,8 @@ def compare_into(folder: Path, out: Path) -> list[str]:
     return ["compare", *files]
 
 
+PLOTTED = ("FOLDER", "monthly.parquet", "metrics.json")
+"""plot's argument, or the file it could not read; the value is the folder given."""
 GARBAGE = b"\x00\xffnot what it claims to be\n" * 8
 
 
@@ -257,6 +263,33 @@ def long_name(folder: Path) -> tuple[Path, tuple[Path, ...]]:
     return folder / ("x" * 300), ()
 
 
+def nested_cases(depth: int, commands: tuple[str, ...]) -> list[Attack]:
+    """Tables ``depth`` deep in the description, an unknown key, ``[uncertain]`` and an
+    event's ``set``, through each of ``commands``. The key is the dotted path or, for a
+    refusal of the TOML text that quotes its line (as in test_corpus's syntax cases), the
+    key as written on that line."""
+    deep = nested(depth)
+    places: list[tuple[str, str, Text]] = [
+        ("description", edited({"description =": f"description = {deep}"}), "description"),
+        ("extra-key", edited({"schema_version =": f"schema_version = 1\njunk = {deep}"}), "junk"),
+        (
+            "uncertain",
+            edited(append=f'[uncertain]\n"{PRICE}" = {deep}\n'),
+            ("uncertain", f'"{PRICE}" ='),
+        ),
+        (
+            "event-set",
+            edited(append=f"[[events]]\ndate = 2024-06-01\nset = {deep}\n"),
+            (EVENT_SET, "set ="),
+        ),
+    ]
+    return [
+        case
+        for place, text, key in places
+        for case in file_cases(f"nested-{depth}-{place}", text, key, commands=commands)
+    ]
+
+
 def option(
     id_: str,
     build: Build,
@@ -275,37 +308,28 @@ def option(
 
 REFUSED: list[Attack] = [
     # 1. bad files: deep tables, event keys that are not paths, huge integers
+    *nested_cases(100, ("validate",)),
+    *nested_cases(1000, ("validate", "run")),
+    *file_cases("event-path-empty", event_setting('""'), EVENT_SET),
+    # (validate reads events as run does; run is tried on the first and the last)
+    *file_cases("event-path-double-dot", event_setting('"a..b"'), EVENT_SET, commands=VALIDATE),
+    *file_cases("event-path-lone-quote", event_setting("'\"'"), EVENT_SET, commands=VALIDATE),
     *file_cases(
-        "nested-description", edited({"description =": f"description = {nested()}"}), "description"
-    ),
-    *file_cases(
-        "nested-extra-key",
-        edited({"schema_version =": f"schema_version = 1\njunk = {nested()}"}),
-        "junk",
-    ),
-    *file_cases(
-        "nested-uncertain", edited(append=f'[uncertain]\n"{PRICE}" = {nested()}\n'), "uncertain"
-    ),
-    *file_cases(
-        "nested-event-set",
-        edited(append=f"[[events]]\ndate = 2024-06-01\nset = {nested()}\n"),
-        "events[0].set",
-    ),
-    *file_cases("event-path-empty", event_setting('""'), "events[0].set"),
-    *file_cases("event-path-double-dot", event_setting('"a..b"'), "events[0].set"),
-    *file_cases("event-path-lone-quote", event_setting("'\"'"), "events[0].set"),
-    *file_cases(
-        "event-path-unclosed-quote", event_setting("'pricing.\"vm_hour_price'"), "events[0].set"
+        "event-path-unclosed-quote",
+        event_setting("'pricing.\"vm_hour_price'"),
+        EVENT_SET,
+        commands=VALIDATE,
     ),
     *file_cases(
         "event-path-negative-index",
         event_setting('"segments[-1].churn_per_month"', "0.02"),
-        "events[0].set",
+        EVENT_SET,
+        commands=VALIDATE,
     ),
     *file_cases(
         "event-path-30000-parts",
         event_setting(f'"{LONG_PATH}"', "1"),
-        "events[0].set",
+        EVENT_SET,
         timeout_s=QUICK_S,
     ),
     *file_cases(
@@ -422,16 +446,18 @@ REFUSED: list[Attack] = [
         on_minimal("mc", "-n", "2", "--scheduler", "tls://127.0.0.1:1"),
         "--scheduler",
         "tls://127.0.0.1:1",
+        timeout_s=TIMEOUT_S,  # in case the fix tries to connect first
     ),
     option("schema-out-folder", existing_folder(lambda folder, out: ["schema"]), "--out"),
     option("compare-out-folder", existing_folder(compare_into), "--out"),
     option(
         "plot-corrupt-folder",
         corrupt("monthly.parquet", "metrics.json", "iaas-sim.json"),
-        ("monthly.parquet", "metrics.json", "iaas-sim.json"),
+        ("FOLDER", "monthly.parquet", "metrics.json", "iaas-sim.json"),
+        "CASE/saved",
     ),
-    option("plot-corrupt-parquet", corrupt("monthly.parquet"), "monthly.parquet"),
-    option("plot-corrupt-metrics", corrupt("metrics.json"), "metrics.json"),
+    option("plot-corrupt-parquet", corrupt("monthly.parquet"), PLOTTED, "CASE/saved"),
+    option("plot-corrupt-metrics", corrupt("metrics.json"), PLOTTED, "CASE/saved"),
     option(
         "sweep-grid-1e9",
         on_minimal("sweep", "--param", f"{PRICE}=0.01:0.1:1000000000", "--jobs", "1"),
@@ -539,8 +565,8 @@ LIMITED: list[Attack] = [
 
 
 def named(name: str) -> str:
-    """minimal.toml named ``name`` (TOML basic-string text)."""
-    return edited({"name =": f'name = "{name}"'})
+    """minimal.toml, 12 months of it, named ``name`` (TOML basic-string text)."""
+    return edited({"name =": f'name = "{name}"', "months =": "months = 12"})
 
 
 PRINTED: list[Attack] = [
@@ -761,7 +787,20 @@ def test_refused(case: Attack, done: dict[str, Done]) -> None:
     _fail(seen, problems)
 
 
-@pytest.mark.parametrize("case", LIMITED, ids=_ids)
+SLOW = {
+    "guard-100-segments-600-months",
+    "guard-1000-events",
+    "guard-million-customers-per-customer-pooling",
+    "guard-reference-customers-10000",
+}
+"""Cases that run 15-60 s unless the guard refuses them."""
+
+
+@pytest.mark.parametrize(
+    "case",
+    [pytest.param(c, marks=pytest.mark.slow) if c.id in SLOW else c for c in LIMITED],
+    ids=_ids,
+)
 def test_refused_or_within_limits(case: Attack, done: dict[str, Done]) -> None:
     """A refusal naming a key (exit 2), or a run within the time and memory limits whose
     monthly numbers are all finite (exit 0)."""

@@ -19,7 +19,10 @@ def test_sweep_survives_a_worker_killed_mid_run(tmp_path: Path) -> None:
     from distributed import Client, LocalCluster
 
     sc = sim.load_scenario(ROOT / "scenarios/minimal.toml").override({"run.months": 36})
-    grid = {"pricing.vm_hour_price": [0.03, 0.04, 0.05, 0.06], "run.seed": [1, 2]}
+    grid = {
+        "pricing.vm_hour_price": [0.03, 0.04, 0.05, 0.06],
+        "segments[0].churn_per_month": [0.01, 0.02],
+    }
     undisturbed = sim.sweep(sc, grid, n_replications=3, seed=4, n_jobs=1)
 
     killed: list[int] = []

@@ -179,8 +179,10 @@ def test_every_number_in_the_schema_is_bounded() -> None:
             continue  # a seed is any 63-bit number
         high = spec.get("maximum", spec.get("exclusiveMaximum"))
         low = spec.get("minimum", spec.get("exclusiveMinimum"))
-        assert isinstance(high, int | float) and high <= 1e15, where
-        assert isinstance(low, int | float) and low >= -1e15, where
+        assert isinstance(high, int | float), where
+        assert high <= 1e15, where
+        assert isinstance(low, int | float), where
+        assert low >= -1e15, where
         assert "exclusiveMinimum" not in spec or spec["exclusiveMinimum"] != 0, where
 
 

@@ -210,7 +210,7 @@ def test_iman_conover_with_fewer_replications_than_inputs_does_not_fail() -> Non
     ("extra", "message"),
     [
         ({"segments.web_customers.churn_per_month": None}, "the same key as"),
-        ({"pricing..vm_hour_price": None}, "cannot read the path"),
+        ({"pricing..vm_hour_price": None}, "cannot read this path"),
     ],
 )
 def test_one_key_spelled_twice_or_a_bad_path_is_refused(
