@@ -147,7 +147,21 @@ def _print_summary(metrics: dict[str, Any], metadata: dict[str, Any]) -> None:
 
 
 def main() -> None:
-    """Entry point of the console script."""
+    """Entry point of the console script. SIGTERM (a ``timeout``, a job scheduler) ends a
+    command as Ctrl-C does: what it was writing is removed, and it exits 143."""
+    import os
+    import signal
+
+    main_pid = os.getpid()
+
+    def terminate(signum: int, frame: Any) -> None:
+        if os.getpid() != main_pid:  # a worker process forked from this one: just end
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminate)
     app()
 
 

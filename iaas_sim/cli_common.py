@@ -152,10 +152,23 @@ def _locked(target: Path) -> Iterator[None]:
 def guard(scenario: Scenario, allow_large: bool, replications: int = 1, jobs: int = 1) -> Estimate:
     """The resource guard's estimate, refused (``ScenarioError``) above the command
     line's limits: the memory available now and an hour of work, unless ``allow_large``."""
-    from iaas_sim.engine.guard import UNLIMITED, check_resources, command_line_limits
+    from iaas_sim.engine.guard import (
+        NOTICE_SECONDS,
+        UNLIMITED,
+        check_resources,
+        command_line_limits,
+        describe_duration,
+    )
 
     limits = UNLIMITED if allow_large else command_line_limits()
-    return check_resources(scenario, limits, replications=replications, workers=jobs)
+    found = check_resources(scenario, limits, replications=replications, workers=jobs)
+    seconds = found.seconds * replications / max(1, min(jobs, replications))
+    if seconds > NOTICE_SECONDS:
+        sys.stderr.write(
+            f"note: the resource guard bounds this command at {describe_duration(seconds)} "
+            f"and {found.memory_bytes * min(jobs, replications) / 2**30:,.1f} GiB\n"
+        )
+    return found
 
 
 def warn(path: Path, scenario: Scenario) -> None:

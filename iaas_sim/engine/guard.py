@@ -251,11 +251,11 @@ def _too_big(
     elif at_once > 1:
         runs = f" for {at_once} runs at once"
     if what == "memory":
-        need = f"needs about {_size(amount)}{runs}, more than the limit of "
+        need = f"can need up to {_size(amount)}{runs}, more than the limit of "
         need += f"{_size(limits.memory_bytes)}"
     else:
-        need = f"takes about {_duration(amount)}{runs}, more than the limit of "
-        need += f"{_duration(limits.seconds)}"
+        need = f"can take up to {describe_duration(amount)}{runs}, more than the limit of "
+        need += f"{describe_duration(limits.seconds)}"
     signed = f"can sign up to {found.customers:,.0f} customers"
     hint = ""
     if sc.pooling.mode == "per_customer" and key.startswith("segments["):
@@ -271,9 +271,18 @@ def _too_big(
 
 def command_line_limits() -> Limits:
     """The command line's limits: ``MEMORY_SHARE`` of the memory available when it
-    starts (at most the default), and the default time."""
+    starts and of the process's address-space cap (``ulimit -v``), at most the default;
+    and the default time."""
     free = available_memory()
     memory = min(DEFAULT_MEMORY_BYTES, MEMORY_SHARE * free) if free else DEFAULT_MEMORY_BYTES
+    try:
+        import resource
+
+        cap = resource.getrlimit(resource.RLIMIT_AS)[0]  # ulimit -v
+    except (ImportError, OSError, ValueError):
+        cap = -1
+    if cap > 0:
+        memory = min(memory, MEMORY_SHARE * cap)
     return Limits(memory, DEFAULT_SECONDS)
 
 
@@ -585,7 +594,8 @@ def _size(n: float) -> str:
     return f"{n:,.0f} bytes"
 
 
-def _duration(seconds: float) -> str:
+def describe_duration(seconds: float) -> str:
+    """``95 seconds``, ``12 minutes``, ``3.5 hours``."""
     if seconds >= 2 * 3600:
         return f"{seconds / 3600:,.1f} hours"
     if seconds >= 120:

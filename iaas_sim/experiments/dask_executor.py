@@ -80,10 +80,12 @@ def connect(scheduler: Any) -> tuple[Any, Callable[[], None]]:
         return client, close
     try:
         client = Client(scheduler, timeout="30s")
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, TypeError, ValueError) as exc:  # TypeError: TLS, no ssl_context
         from iaas_sim.experiments.executor import OptionError
 
         raise OptionError(
-            "--scheduler", f"cannot reach the Dask scheduler at {scheduler} ({exc})"
+            "--scheduler",
+            f"cannot reach the Dask scheduler at {scheduler} ({type(exc).__name__}: {exc}); "
+            "a tls:// address needs Dask's TLS settings (distributed.comm.tls)",
         ) from None
     return client, client.close
