@@ -67,6 +67,12 @@ def check_path(target: Path, folder: bool = True) -> Path:
             target = target.resolve(strict=True)
         except (OSError, RuntimeError):
             raise OutputError("is a symbolic link to nothing (or a loop)", text) from None
+    if folder and _holds_cwd(target):
+        raise OutputError(
+            "is the current folder or holds it (the folder is replaced as a whole); give it "
+            "from outside, e.g. ../NAME",
+            text,
+        )
     if target.exists():
         if folder and not target.is_dir():
             raise OutputError("exists and is not a folder", text)
@@ -78,6 +84,15 @@ def check_path(target: Path, folder: bool = True) -> Path:
     if str(target.resolve()).startswith(("/proc/", "/sys/", "/dev/")):
         raise OutputError("is in a system folder (/proc, /sys or /dev)", text)
     return target
+
+
+def _holds_cwd(target: Path) -> bool:
+    try:
+        here = Path.cwd().resolve()
+        there = target.resolve()
+    except (OSError, RuntimeError):
+        return False
+    return there == here or there in here.parents
 
 
 def check_space(target: Path, needed_bytes: float) -> None:

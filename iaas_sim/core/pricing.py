@@ -9,6 +9,7 @@ import numpy as np
 
 from iaas_sim.core.calendar import MonthGrid
 from iaas_sim.scenario.market import Pricing
+from iaas_sim.scenario.types import MAX_PRICE_RESPONSE
 
 
 def _months_since(grid: MonthGrid, origin: dt.date) -> np.ndarray:
@@ -42,10 +43,6 @@ def compute_competitor_prices(
     return np.asarray(
         pricing.competitor_vm_hour_price * (1.0 - cut) ** (_months_since(grid, origin) / 12.0)
     )
-
-
-MAX_PRICE_RESPONSE = 10.0
-"""Most arrivals a low price can multiply the Bass curve's by."""
 
 
 def compute_price_response(

@@ -17,9 +17,9 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from iaas_sim.core.pricing import MAX_PRICE_RESPONSE
 from iaas_sim.scenario import Problem, Scenario, ScenarioError
 from iaas_sim.scenario.overrides import flatten_changes
+from iaas_sim.scenario.types import MAX_PRICE_RESPONSE
 
 BASE_BYTES = 300 * 2**20
 """The interpreter, numpy, pandas, SimPy and a run's fixed arrays (186 MiB measured)."""

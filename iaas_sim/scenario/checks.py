@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from iaas_sim.scenario.model import Scenario
-from iaas_sim.scenario.types import Step
+from iaas_sim.scenario.types import MAX_PRICE_RESPONSE, Step
 
 
 def _ever_positive(schedule: float | list[Step]) -> bool:
@@ -54,5 +54,14 @@ def check_scenario(scenario: Scenario) -> list[str]:
                 f"{where}.adoption_start {seg.adoption_start} is before the run's "
                 "start: customers who adopted earlier are not in the book unless "
                 "given as initial_customers"
+            )
+    pricing = scenario.pricing
+    if pricing.competitor_vm_hour_price and pricing.price_elasticity > 0:
+        ratio = pricing.vm_hour_price / pricing.competitor_vm_hour_price
+        if ratio ** (-pricing.price_elasticity) > MAX_PRICE_RESPONSE:
+            warnings.append(
+                f"pricing.price_elasticity: a list price {ratio:.3g} times the competitor's "
+                f"would multiply arrivals by {ratio ** (-pricing.price_elasticity):.3g}; the "
+                "response is capped at 10 times"
             )
     return warnings

@@ -83,6 +83,8 @@ Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 PositiveCount = Annotated[int, Field(ge=1, le=MAX_COUNT)]
 VmCount = Annotated[int, Field(ge=1, le=1_000_000)]
 """VMs of one customer: at most a million."""
+MAX_PRICE_RESPONSE = 10.0
+"""Most a low price can multiply the Bass curve's arrivals by (``price_elasticity``)."""
 MAX_REPLICATIONS = 1_000_000
 """Replications of one run (or of one sweep point): beyond, the standard errors no longer
 move, and the seeds alone would fill the memory."""
