@@ -130,8 +130,8 @@ def schema(
         return
     from iaas_sim.engine.result import atomic_write
 
-    with output_file(output):
-        atomic_write(output, lambda p: Path(p).write_text(text))
+    with output_file(output) as real:
+        atomic_write(real, lambda p: Path(p).write_text(text))
 
 
 def _print_summary(metrics: dict[str, Any], metadata: dict[str, Any]) -> None:

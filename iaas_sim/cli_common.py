@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
 import sys
 import tomllib
 from collections.abc import Iterator
@@ -98,8 +100,10 @@ def output_folder(
     try:
         yield folder
     except OSError as exc:
+        if not _writing_error(exc, folder.staging):
+            raise
         sys.stderr.write(
-            f"--out: cannot write {exc.filename or target} ({exc.strerror or exc}); "
+            f"{folder.option}: cannot write {exc.filename or target} ({exc.strerror or exc}); "
             f"'{target}' is as it was (got '{target}')\n"
         )
         raise typer.Exit(EXIT_BAD_INPUT) from None
@@ -107,12 +111,23 @@ def output_folder(
         folder.__exit__(None, None, None)
 
 
+WRITE_ERRORS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO, errno.EFBIG}
+)
+
+
+def _writing_error(exc: OSError, staging: Path) -> bool:
+    """An error of writing the outputs (a full disk...), not of the work (a connection)."""
+    name = os.fspath(exc.filename or "")
+    return exc.errno in WRITE_ERRORS or (bool(name) and str(name).startswith(str(staging.parent)))
+
+
 @contextlib.contextmanager
 def locked_folder(target: Path) -> Iterator[Path]:
     """A folder written in place (a sweep's resumable dataset): its path checked and its
     lock held, refusals as exit 2."""
     try:
-        target = check_path(target)
+        target = check_path(target, whole=False)
         check_space(target, 10 * 2**20)
         created = make_folder(target)
     except OutputError as exc:
@@ -126,25 +141,27 @@ def locked_folder(target: Path) -> Iterator[Path]:
         remove_empty(created)  # those still empty: a refused sweep leaves no trace
 
 
-def output_file(target: Path, force: bool = True) -> contextlib.AbstractContextManager[Any]:
+def output_file(target: Path) -> contextlib.AbstractContextManager[Path]:
     """Check one output file's path (before any work) and hold its lock while it is
-    written."""
+    written; the context gives the path to write (a symlink followed)."""
     try:
-        check_path(target, folder=False)
-        check_space(target, 10 * 2**20)
+        real = check_path(target, folder=False)
+        check_space(real, 10 * 2**20)
     except OutputError as exc:
         refuse_output(exc)
-    return _locked(target)
+    return _locked(real)
 
 
 @contextlib.contextmanager
-def _locked(target: Path) -> Iterator[None]:
+def _locked(target: Path) -> Iterator[Path]:
     try:
         with locked_file(target):
-            yield
+            yield target
     except OutputError as exc:
         refuse_output(exc)
     except OSError as exc:
+        if not _writing_error(exc, target):
+            raise
         sys.stderr.write(f"--out: cannot write ({exc.strerror or exc}) (got '{target}')\n")
         raise typer.Exit(EXIT_BAD_INPUT) from None
 

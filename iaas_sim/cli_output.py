@@ -48,42 +48,61 @@ class OutputError(Exception):
     """An output path that cannot be used; ``str`` names the option and the path."""
 
     def __init__(self, message: str, target: Path | str, option: str = "--out") -> None:
+        self.message = message
         self.option = option
         super().__init__(f"{option}: {message} (got '{target}')")
 
 
-def check_path(target: Path, folder: bool = True) -> Path:
-    """The path to write (a symlink to a folder followed), or ``OutputError`` if it cannot
-    be: a dangling symlink or a loop, an existing file where a folder is due (or the
-    reverse), a special file, a name too long, a place that is not writable."""
+def check_path(
+    target: Path, folder: bool = True, whole: bool = True, option: str = "--out"
+) -> Path:
+    """The path to write (``..`` worked out, a symlink followed), or ``OutputError`` if it
+    cannot be: a dangling symlink or a loop, an existing file where a folder is due (or the
+    reverse, or a special file), a name too long, a place that is not writable, a mount
+    point, or (``whole``: the folder is replaced as a whole) the current folder."""
     text = str(target)
+    try:
+        return _checked(Path(os.path.normpath(target)), text, folder, whole, option)
+    except (OSError, RuntimeError) as exc:  # a loop or an unreadable place on the way
+        raise OutputError(f"cannot be used ({exc})", text, option) from None
+
+
+def _checked(target: Path, text: str, folder: bool, whole: bool, option: str) -> Path:
     if len(os.fsencode(text)) > PATH_MAX:
-        raise OutputError(f"the path is longer than {PATH_MAX} bytes", text[:60] + "...")
+        shown = text[:60] + "..."
+        raise OutputError(f"the path is longer than {PATH_MAX} bytes", shown, option)
     for part in target.parts:
         if len(os.fsencode(part)) > NAME_MAX:
-            raise OutputError(f"a name is longer than {NAME_MAX} bytes", part[:40] + "...")
+            raise OutputError(f"a name is longer than {NAME_MAX} bytes", part[:40] + "...", option)
     if target.is_symlink():
         try:
             target = target.resolve(strict=True)
         except (OSError, RuntimeError):
-            raise OutputError("is a symbolic link to nothing (or a loop)", text) from None
-    if folder and _holds_cwd(target):
+            raise OutputError("is a symbolic link to nothing (or a loop)", text, option) from None
+    if folder and whole and _holds_cwd(target):
         raise OutputError(
             "is the current folder or holds it (the folder is replaced as a whole); give it "
             "from outside, e.g. ../NAME",
             text,
+            option,
         )
     if target.exists():
-        if folder and not target.is_dir():
-            raise OutputError("exists and is not a folder", text)
-        if not folder and not target.is_file():
-            raise OutputError("exists and is not a regular file", text)
+        _check_existing(target, text, folder, whole, option)
     parent = _existing_parent(target.parent)  # where the sibling files are written
     if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputError(f"cannot be created or written ({parent} is not writable)", text)
+        raise OutputError(f"cannot be created or written ({parent} is not writable)", text, option)
     if str(target.resolve()).startswith(("/proc/", "/sys/", "/dev/")):
-        raise OutputError("is in a system folder (/proc, /sys or /dev)", text)
+        raise OutputError("is in a system folder (/proc, /sys or /dev)", text, option)
     return target
+
+
+def _check_existing(target: Path, text: str, folder: bool, whole: bool, option: str) -> None:
+    if folder and not target.is_dir():
+        raise OutputError("exists and is not a folder", text, option)
+    if not folder and not target.is_file():
+        raise OutputError("exists and is not a regular file", text, option)
+    if folder and whole and os.path.ismount(target):
+        raise OutputError("is a mount point; give a folder inside it", text, option)
 
 
 def _holds_cwd(target: Path) -> bool:
@@ -168,7 +187,7 @@ class OutputFolder:
     ) -> None:
         """``command`` None with ``keep_outputs``: add files to another command's folder
         (``iaas-sim plot``), whose marker then lists them too."""
-        self.target = check_path(target)
+        self.target = check_path(target, option="FOLDER" if keep_outputs else "--out")
         self.command = command
         self.force = force
         self.keep_outputs = keep_outputs
@@ -177,23 +196,30 @@ class OutputFolder:
         self.staging = self.target.parent / f".{self.target.name}{PARTIAL}{os.getpid()}"
         self.committed = False
         self.created: list[Path] = []
+        self.option = "FOLDER" if keep_outputs else "--out"
 
     def __enter__(self) -> OutputFolder:
         check_space(self.target, self.needed_bytes)
-        if not self.force and self.command is not None:
-            _refuse_foreign(self.target, self.command)
-        self.created = make_folder(self.target.parent)
         try:
+            self.created = make_folder(self.target.parent)
             self.lock.acquire()
-        except OutputError:
+        except (OSError, OutputError) as exc:
             remove_empty(self.created)
-            raise
+            if isinstance(exc, OutputError):
+                raise
+            raise OutputError(f"cannot be written ({exc.strerror or exc})", self.target) from None
         try:
+            if not self.force and self.command is not None:
+                _refuse_foreign(self.target, self.command)
+            _refuse_other_devices(self.target)
             _remove_leftovers(self.target)
             self.staging.mkdir()
-        except OSError as exc:
+        except (OSError, OutputError) as exc:
             self.lock.release()
-            raise OutputError(f"cannot be written ({exc.strerror})", self.target) from None
+            remove_empty(self.created)
+            if isinstance(exc, OutputError):
+                raise
+            raise OutputError(f"cannot be written ({exc.strerror or exc})", self.target) from None
         return self
 
     def __exit__(
@@ -212,6 +238,7 @@ class OutputFolder:
         folder in place; the paths of the files written, under ``target``."""
         names = sorted({p.name for p in written})
         previous = read_marker(self.target)
+        replaced: set[str] = set()
         document = _marker(self.command, names, metadata, previous if self.keep_outputs else None)
         text = json.dumps(document, indent=2, sort_keys=True) + "\n"
         from iaas_sim.engine.result import atomic_write
@@ -224,7 +251,11 @@ class OutputFolder:
             for entry in sorted(self.target.iterdir()):
                 if entry.name not in replaced:
                     _link_copy(entry, self.staging / entry.name)
-        _swap(self.staging, self.target)
+            shutil.copystat(self.target, self.staging)  # the folder's mode stays the user's
+        from iaas_sim.engine.result import _sync_folder
+
+        _sync_folder(self.staging)
+        _swap(self.staging, self.target, keep=replaced if self.target.is_dir() else set())
         self.committed = True
         return [self.target / name for name in [*names, MARKER]]
 
@@ -275,7 +306,12 @@ def read_marker(folder: Path) -> dict[str, Any]:
         found = json.loads((folder / MARKER).read_text())
     except (OSError, ValueError):
         return {}
-    return found if isinstance(found, dict) else {}
+    if not isinstance(found, dict):
+        return {}
+    files = found.get("files", [])
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        found["files"] = []  # a marker edited by hand: its file list is not trusted
+    return found
 
 
 def _marker(
@@ -304,9 +340,11 @@ def _marker(
 def _remove_leftovers(target: Path) -> None:
     """Partial and old folders that killed commands left beside ``target`` (the lock is
     held, so none is being written)."""
-    for prefix in (PARTIAL, OLD):
-        for entry in target.parent.glob(f".{_glob_escape(target.name)}{prefix}*"):
-            shutil.rmtree(entry, ignore_errors=True)
+    olds = sorted(target.parent.glob(f".{_glob_escape(target.name)}{OLD}*"))
+    if olds and not target.exists():  # killed between the two renames: put it back
+        os.rename(olds.pop(), target)
+    for entry in [*olds, *target.parent.glob(f".{_glob_escape(target.name)}{PARTIAL}*")]:
+        shutil.rmtree(entry, ignore_errors=True)
 
 
 def _glob_escape(name: str) -> str:
@@ -354,27 +392,56 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(b))
 
 
-def _swap(staging: Path, target: Path) -> None:
-    """Put ``staging`` at ``target``; the previous ``target`` (if any) is removed."""
+def _swap(staging: Path, target: Path, keep: set[str]) -> None:
+    """Put ``staging`` at ``target``; the previous ``target`` (if any) is removed, but for
+    entries written into it meanwhile (not ``keep``-listed outputs being replaced, and not
+    carried over), which move into the new folder."""
     from iaas_sim.engine.result import _sync_folder
 
     if not target.exists():
         os.rename(staging, target)
     elif _exchange(staging, target):
+        _carry_late_entries(staging, target, keep)
         shutil.rmtree(staging, ignore_errors=True)  # now the previous folder
     elif not any(target.iterdir()):
         os.rename(staging, target)  # an empty folder is replaced atomically
     else:  # no atomic swap here: the previous folder steps aside for an instant
         old = target.parent / f".{target.name}{OLD}{os.getpid()}"
         os.rename(target, old)
-        os.rename(staging, target)
+        try:
+            os.rename(staging, target)
+        except BaseException:
+            os.rename(old, target)  # put it back as it was
+            raise
+        _carry_late_entries(old, target, keep)
         shutil.rmtree(old, ignore_errors=True)
     _sync_folder(target.parent)
 
 
+def _carry_late_entries(old: Path, new: Path, keep: set[str]) -> None:
+    for entry in old.iterdir():
+        if entry.name not in keep and not os.path.lexists(new / entry.name):
+            os.rename(entry, new / entry.name)
+
+
+def _refuse_other_devices(target: Path) -> None:
+    """A mount point inside the folder cannot move with it."""
+    if not target.is_dir():
+        return
+    device = os.stat(target).st_dev
+    for entry in target.iterdir():
+        if entry.is_dir() and not entry.is_symlink() and os.stat(entry).st_dev != device:
+            raise OutputError(
+                f"holds {entry.name}, on another file system (a mount point), which cannot "
+                "move with the folder; give another folder",
+                target,
+            )
+
+
 @contextlib.contextmanager
 def locked_file(target: Path) -> Any:
-    """Hold the lock of one output file (a report, a chart) while it is written."""
+    """Hold the lock of one output file (a report, a chart) while it is written
+    (``target``: the checked path, a symlink followed)."""
     lock = Lock(target)
     created = make_folder(target.parent)
     try:

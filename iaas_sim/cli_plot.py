@@ -47,14 +47,14 @@ def compare(
             raise ScenarioError([Problem("FILES", "give at least two scenarios to compare")])
     except ScenarioError as exc:
         fail(exc)
-    with output_file(out_file):
+    with output_file(out_file) as real:
         try:
             results = [simulate(sc, seed=seed) for sc in scenarios]
         except ScenarioError as exc:
             fail(exc)
         ax = _new_axes(None)
         plot_cashflow(results, ax=ax, labels=[sc.name for sc in scenarios])
-        _save(ax, out_file)
+        _save(ax, real)
     table = Table(title="Compared")
     table.add_column("metric")
     for sc in scenarios:

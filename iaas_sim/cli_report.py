@@ -87,9 +87,9 @@ def report(
     except ScenarioError as exc:
         fail(exc)
     target = out_file if out_file is not None else Path("results") / f"{file.stem}-report.html"
-    _check_target(target, force)
-    with output_file(target):
-        _write(scenario, file, target, n, seed, goals, jobs, scheduler, dask_local, pooling)
+    with output_file(target) as real:  # a FIFO, a folder... refused before it is opened
+        _check_target(real, force)
+        _write(scenario, file, real, n, seed, goals, jobs, scheduler, dask_local, pooling)
 
 
 def _write(

@@ -257,6 +257,10 @@ def _too_big(
         need = f"can take up to {describe_duration(amount)}{runs}, more than the limit of "
         need += f"{describe_duration(limits.seconds)}"
     signed = f"can sign up to {found.customers:,.0f} customers"
+    value = _value_at(sc, key)
+    raised = event_sources(sc).get(key.rsplit(".", 1)[-1])
+    if raised is not None and isinstance(value, int | float) and raised[0] > value:
+        key, value = raised[1], raised[0]  # the event that raises it costs most
     hint = ""
     if sc.pooling.mode == "per_customer" and key.startswith("segments["):
         hint = ", set pooling.mode to auto (cohorts cost far less)"
@@ -264,8 +268,8 @@ def _too_big(
         key,
         f"the run {signed} and {need} ({key} accounts for most of it); lower it{hint}, or "
         "add --allow-large to run anyway",
-        _value_at(sc, key),
-        _value_at(sc, key) is not None,
+        value,
+        value is not None,
     )
 
 
@@ -310,32 +314,43 @@ def _at_event_peaks(sc: Scenario) -> Scenario:
         return sc
     from iaas_sim.scenario.overrides import apply_overrides
 
+    changes = _peak_changes(sc, peaks)
     try:
-        return apply_overrides(
-            sc, _peak_changes(sc, peaks), check_events=False, check_uncertain=False
-        )
-    except ScenarioError:
-        return sc  # the events themselves were checked when the scenario was loaded
+        return apply_overrides(sc, changes, check_events=False, check_uncertain=False)
+    except ScenarioError:  # peaks that do not fit together: each one that fits alone
+        for path, value in changes.items():
+            try:
+                sc = apply_overrides(sc, {path: value}, check_events=False, check_uncertain=False)
+            except ScenarioError:
+                continue
+        return sc
 
 
 def _event_peaks(sc: Scenario) -> dict[str, Any]:
     """Scaling key -> the highest value any event gives it (``mode``: per_customer)."""
+    return {key: value for key, (value, _) in event_sources(sc).items()}
+
+
+def event_sources(sc: Scenario) -> dict[str, tuple[Any, str]]:
+    """Scaling key -> its highest value in any event and where that event sets it
+    (``events[i].set."path"``)."""
     from iaas_sim.scenario.overrides import parse_path
 
-    peaks: dict[str, Any] = {}
-    for event in sc.events:
+    found: dict[str, tuple[Any, str]] = {}
+    for i, event in enumerate(sc.events):
         for path, value in flatten_changes(event.set).items():
-            last = parse_path(path)[-1]
+            last = str(parse_path(path)[-1])
+            where = f'events[{i}].set."{path}"'
             if last not in SCALING_KEYS:
                 continue
             if last == "mode":  # pooling one by one costs most
                 if value == "per_customer":
-                    peaks["mode"] = value
+                    found["mode"] = (value, where)
                 continue
             number = _peak_value(value)
-            if number is not None:
-                peaks[str(last)] = max(peaks.get(str(last), 0.0), number)
-    return peaks
+            if number is not None and number > found.get(last, (-1.0, ""))[0]:
+                found[last] = (number, where)
+    return found
 
 
 def _peak_changes(sc: Scenario, peaks: dict[str, Any]) -> dict[str, Any]:
@@ -576,14 +591,22 @@ def _peak(schedule: Any) -> float:
 
 
 def _mixes_set_by_events(scenario: Scenario) -> dict[str, list[dict[str, Any]]]:
-    """Segment name -> channel mixes that dated events set for it."""
+    """Segment name -> channel mixes (or parts of them) that dated events set for it,
+    however the path is written (``segments.smb.channel_mix``, ``segments[0].channel_mix.web``)."""
+    from iaas_sim.scenario.overrides import parse_path
+
+    names = [seg.name for seg in scenario.segments]
     found: dict[str, list[dict[str, Any]]] = {}
     for event in scenario.events:
-        segments = event.set.get("segments", {}) if isinstance(event.set, dict) else {}
-        if isinstance(segments, dict):
-            for name, change in segments.items():
-                if isinstance(change, dict) and isinstance(change.get("channel_mix"), dict):
-                    found.setdefault(str(name), []).append(change["channel_mix"])
+        for path, value in flatten_changes(event.set).items():
+            tokens = parse_path(path)
+            if len(tokens) != 4 or tokens[0] != "segments" or tokens[2] != "channel_mix":
+                continue
+            ref = tokens[1]
+            index = ref if isinstance(ref, int) else (int(ref) if ref.isdigit() else None)
+            name = names[index] if index is not None and index < len(names) else str(ref)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                found.setdefault(name, []).append({str(tokens[3]): float(value)})
     return found
 
 

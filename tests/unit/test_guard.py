@@ -144,3 +144,37 @@ def test_more_servers_than_any_business_is_refused() -> None:
     )
     with pytest.raises(sim.ScenarioError, match=r"segments\[0\].initial_customers: .* servers"):
         check_resources(sc, UNLIMITED)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"segments.small_businesses.channel_mix": {"web": 1.0, "direct_sales": 0.0}},
+        {"segments[0].channel_mix": {"web": 1.0, "direct_sales": 0.0}},
+        {"segments": {"small_businesses": {"channel_mix": {"web": 1.0, "direct_sales": 0.0}}}},
+    ],
+)
+def test_a_channel_mix_changed_by_an_event_counts_however_it_is_written(
+    change: dict[str, object],
+) -> None:
+    base = sim.load_scenario(MINIMAL).override(
+        {
+            "segments[0].potential_customers": 1e6,
+            "segments[0].channel_mix": {"web": 0.0, "direct_sales": 1.0},
+            "channels.direct_sales.reps": 1,
+        }
+    )
+    switched = base.override({"events": [{"date": "2025-01-01", "set": change}]})
+    assert estimate(base).customers < 1e4  # one rep's reach
+    assert estimate(switched).customers > 5e5  # the whole web potential
+
+
+def test_a_refusal_names_the_event_that_raises_the_key() -> None:
+    sc = sim.load_scenario(MINIMAL).override(
+        {"events": [{"date": "2025-01-01", "set": {"segments[0].potential_customers": 5e8}}]}
+    )
+    with pytest.raises(sim.ScenarioError) as caught:
+        check_resources(sc)
+    text = str(caught.value)
+    assert text.startswith('events[0].set."segments[0].potential_customers": the run can sign')
+    assert "(got 500000000.0)" in text

@@ -158,3 +158,60 @@ def test_a_symlink_to_a_folder_stays_a_symlink(tmp_path: Path) -> None:
     assert _run("--out", str(link)).exit_code == 0
     assert link.is_symlink()
     assert (real / "monthly.csv").exists()
+
+
+def test_a_rerun_keeps_the_folders_own_mode(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert _run("--out", str(out)).exit_code == 0
+    out.chmod(0o2750)
+    assert _run("--out", str(out)).exit_code == 0
+    assert out.stat().st_mode & 0o7777 == 0o2750
+
+
+@pytest.mark.parametrize("atomic", [True, False])
+def test_files_written_into_the_folder_meanwhile_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, atomic: bool
+) -> None:
+    from iaas_sim import cli_output
+
+    if not atomic:  # a system without renameat2: the fallback of two renames
+        monkeypatch.setattr(cli_output, "_exchange", lambda a, b: False)
+    target, staging = tmp_path / "out", tmp_path / ".out.iaas-sim-partial-1"
+    target.mkdir()
+    staging.mkdir()
+    (target / "monthly.csv").write_text("old")  # an output being replaced
+    (target / "late.txt").write_text("written during the commit")
+    (staging / "monthly.csv").write_text("new")
+    cli_output._swap(staging, target, keep={"monthly.csv"})
+    assert (target / "monthly.csv").read_text() == "new"
+    assert (target / "late.txt").read_text() == "written during the commit"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_folder_left_aside_by_a_kill_is_put_back(tmp_path: Path) -> None:
+    from iaas_sim.cli_output import _remove_leftovers
+
+    aside = tmp_path / ".out.iaas-sim-old-4242"
+    aside.mkdir()
+    (aside / "mine.txt").write_text("keep me")
+    (tmp_path / ".out.iaas-sim-partial-4243").mkdir()
+    _remove_leftovers(tmp_path / "out")
+    assert (tmp_path / "out" / "mine.txt").read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_special_files_and_symlinked_files_as_outputs(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "page.html"
+    os.mkfifo(fifo)
+    result = CliRunner().invoke(app, ["report", str(MINIMAL), *SHORT, "--out", str(fifo)])
+    assert result.exit_code == 2
+    assert "exists and is not a regular file" in result.output
+    real = tmp_path / "real.json"
+    real.write_text("{}")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    assert CliRunner().invoke(app, ["schema", "--out", str(link)]).exit_code == 0
+    assert link.is_symlink()
+    assert json.loads(real.read_text())["title"] == "Scenario"
