@@ -215,3 +215,44 @@ def test_special_files_and_symlinked_files_as_outputs(tmp_path: Path) -> None:
     assert CliRunner().invoke(app, ["schema", "--out", str(link)]).exit_code == 0
     assert link.is_symlink()
     assert json.loads(real.read_text())["title"] == "Scenario"
+
+
+def test_too_little_free_space_is_refused_before_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    real = os.statvfs(tmp_path)
+
+    class Full:
+        f_bavail, f_frsize = 10, real.f_frsize
+
+    monkeypatch.setattr(os, "statvfs", lambda path: Full())
+    result = _run("--out", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert "MiB free there; the outputs need about" in result.output
+    assert "NPV" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_disk_that_fills_up_while_writing_leaves_the_folder_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from iaas_sim.engine.result import Result
+
+    out = tmp_path / "out"
+    assert _run("--out", str(out)).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def full(self: Result, folder: Path) -> list[Path]:
+        (Path(folder) / "monthly.csv").write_text("half")
+        raise OSError(errno.ENOSPC, "No space left on device", str(folder / "monthly.csv"))
+
+    monkeypatch.setattr(Result, "save", full)
+    result = _run("--out", str(out), "--seed", "5")
+    assert result.exit_code == 2
+    assert "No space left on device" in result.output
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
