@@ -166,7 +166,13 @@ def _locked(target: Path) -> Iterator[Path]:
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
-def guard(scenario: Scenario, allow_large: bool, replications: int = 1, jobs: int = 1) -> Estimate:
+def guard(
+    scenario: Scenario,
+    allow_large: bool,
+    replications: int = 1,
+    jobs: int = 1,
+    option: str = "-n",
+) -> Estimate:
     """The resource guard's estimate, refused (``ScenarioError``) above the command
     line's limits: the memory available now and an hour of work, unless ``allow_large``."""
     from iaas_sim.engine.guard import (
@@ -178,7 +184,7 @@ def guard(scenario: Scenario, allow_large: bool, replications: int = 1, jobs: in
     )
 
     limits = UNLIMITED if allow_large else command_line_limits()
-    found = check_resources(scenario, limits, replications=replications, workers=jobs)
+    found = check_resources(scenario, limits, replications, jobs, option)
     seconds = found.seconds * replications / max(1, min(jobs, replications))
     if seconds > NOTICE_SECONDS:
         sys.stderr.write(

@@ -19,6 +19,7 @@ from iaas_sim.cli_common import (
     Seed,
     Sets,
     at_least,
+    between,
     fail,
     guard,
     out,
@@ -39,7 +40,10 @@ def sensitivity(
     method: Annotated[str, typer.Option(help="oat (tornado), sobol or morris.")] = "oat",
     samples: Annotated[
         int,
-        typer.Option(help="Base samples (sobol) or trajectories (morris).", callback=at_least(2)),
+        typer.Option(
+            help="Base samples (sobol) or trajectories (morris).",
+            callback=between(2, 100_000),
+        ),
     ] = 64,
     n: PointReplications = 1,
     seed: Seed = None,
@@ -78,7 +82,8 @@ def sensitivity(
     k = len(params)
     points = {"oat": 1 + 2 * k, "sobol": samples * (k + 2), "morris": samples * (k + 1)}[method]
     try:
-        guard(scenario, allow_large, points * n, resolve_jobs(jobs))
+        option = "-n" if method == "oat" else "--samples"
+        guard(scenario, allow_large, points * n, resolve_jobs(jobs), option)
     except ScenarioError as exc:
         fail(exc)
     with output_folder(target, "sensitivity", force) as folder:

@@ -80,7 +80,7 @@ def sweep(
         root = scenario.run.seed if seed is None else seed
         _checked(lambda: check_params(scenario, list(params)))
         total = len(_checked(lambda: design_points(params, method, points, root))) * n
-        guard(scenario, allow_large, total, resolve_jobs(jobs))
+        guard(scenario, allow_large, total, resolve_jobs(jobs), "--param/--points/-n")
     except ScenarioError as exc:
         fail(exc)
     target = out_dir if out_dir is not None else Path("results") / f"sweep-{file.stem}"

@@ -205,6 +205,7 @@ def check_resources(
     limits: Limits = DEFAULT_LIMITS,
     replications: int = 1,
     workers: int = 1,
+    replications_option: str = "-n",
 ) -> Estimate:
     """The estimate; ``ScenarioError`` naming the key that costs most when ``workers``
     runs at once need more memory than ``limits.memory_bytes``, or ``replications`` runs
@@ -217,6 +218,20 @@ def check_resources(
     if memory > limits.memory_bytes:
         key = max(found.memory_by_key, key=lambda k: found.memory_by_key[k])
         raise ScenarioError([_too_big(scenario, found, key, "memory", memory, limits, at_once)])
+    if seconds > limits.seconds and found.seconds <= limits.seconds / 10:
+        raise ScenarioError(  # each run is short: there are too many of them
+            [
+                Problem(
+                    replications_option,
+                    f"{replications:,} replications of up to {describe_duration(found.seconds)} "
+                    f"each on {at_once} worker(s) can take up to {describe_duration(seconds)}, "
+                    f"more than the limit of {describe_duration(limits.seconds)}; ask for "
+                    "fewer, or add --allow-large to run anyway",
+                    replications,
+                    True,
+                )
+            ]
+        )
     if seconds > limits.seconds:
         key = max(found.seconds_by_key, key=lambda k: found.seconds_by_key[k])
         raise ScenarioError(

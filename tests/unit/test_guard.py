@@ -131,7 +131,7 @@ def test_monte_carlo_time_is_replications_over_workers() -> None:
     limits = Limits(seconds=one * 100)
     check_resources(sc, limits, replications=100, workers=1)
     check_resources(sc, limits, replications=150, workers=2)
-    with pytest.raises(sim.ScenarioError, match="for 300 replications on 2 worker"):
+    with pytest.raises(sim.ScenarioError, match=r"^-n: 300 replications of up to .* on 2 worker"):
         check_resources(sc, limits, replications=300, workers=2)
 
 
