@@ -640,4 +640,6 @@ def describe_duration(seconds: float) -> str:
         return f"{seconds / 3600:,.1f} hours"
     if seconds >= 120:
         return f"{seconds / 60:,.0f} minutes"
-    return f"{seconds:,.0f} seconds"
+    if seconds >= 10:
+        return f"{seconds:,.0f} seconds"
+    return f"{seconds:.2g} seconds"
