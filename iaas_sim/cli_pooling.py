@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from iaas_sim.cli_common import (
+    AllowLarge,
     Force,
     fail,
     out,
@@ -59,9 +60,11 @@ def pooling(
     ] = None,
     plot: Annotated[bool, typer.Option(help="Also write pooling.png.")] = True,
     force: Force = False,
+    allow_large: AllowLarge = False,
 ) -> None:
     """The pooling curve: utilisation achievable and capacity needed against the number of
     customers, beside the square-root law; writes pooling.csv and pooling.png."""
+    from iaas_sim.engine.guard import UNLIMITED, command_line_limits
     from iaas_sim.experiments.pooling_curve import THRESHOLDS, pooling_curve
 
     target = _pooling_target(file, out_dir)
@@ -69,6 +72,7 @@ def pooling(
         try:
             curve = pooling_curve(
                 _curve_source(file, profile or [], vms, cv),
+                limits=UNLIMITED if allow_large else command_line_limits(),
                 customers=_parse_counts(customers) if customers else None,
                 service_level=service_level,
                 correlation=correlation,

@@ -290,6 +290,42 @@ def _too_big(
     )
 
 
+SECONDS_PER_CURVE_CUSTOMER_HOUR = 2.5e-8
+"""A customer's hour in a pooling-curve book (pooled one by one, 95 M a second)."""
+SECONDS_PER_CURVE_BLOCK_HOUR = 4e-6
+"""The hour loop of a block of a pooling-curve book."""
+
+
+def check_curve(spec: Any, limits: Limits = DEFAULT_LIMITS) -> float:
+    """The seconds a pooling curve (``CurveSpec``) can take; ``ScenarioError`` naming
+    ``replications`` above ``limits.seconds``."""
+    hours = spec.weeks * 168
+    seconds: float = sum(
+        spec.replications
+        * hours
+        * (
+            n * SECONDS_PER_CURVE_CUSTOMER_HOUR
+            + math.ceil(n / BLOCK) * SECONDS_PER_CURVE_BLOCK_HOUR
+        )
+        for n in spec.customers
+    )
+    if seconds > limits.seconds:
+        raise ScenarioError(
+            [
+                Problem(
+                    "replications",
+                    f"{spec.replications:,} books of up to {max(spec.customers):,} customers "
+                    f"over {spec.weeks} weeks can take up to {describe_duration(seconds)}, more "
+                    f"than the limit of {describe_duration(limits.seconds)}; fewer books, weeks "
+                    "or customers, or add --allow-large to run anyway",
+                    spec.replications,
+                    True,
+                )
+            ]
+        )
+    return seconds
+
+
 def command_line_limits() -> Limits:
     """The command line's limits: ``MEMORY_SHARE`` of the memory available when it
     starts and of the process's address-space cap (``ulimit -v``), at most the default;

@@ -30,6 +30,7 @@ from iaas_sim.core.calendar import HOURS_PER_WEEK
 from iaas_sim.core.distributions import compute_vms_moment, sample_vms
 from iaas_sim.core.pooling import Book, Classes, Settings, compute_month_pool
 from iaas_sim.core.profiles import PROFILE_TABLE, profile_matrix
+from iaas_sim.engine.guard import DEFAULT_LIMITS, Limits, check_curve
 from iaas_sim.scenario import Scenario
 from iaas_sim.scenario.curve import CurveSpec, curve_mix_of, make_curve_spec
 from iaas_sim.scenario.types import PROFILES
@@ -82,13 +83,17 @@ class _Mix:
 
 def pooling_curve(
     source: Scenario | CurveSpec | Mapping[str, Any],
+    limits: Limits | None = DEFAULT_LIMITS,
     **changes: Any,
 ) -> PoolingCurve:
     """Compute the pooling curve of a scenario's customer mix (its segments weighted by
     potential customers, its ``[pooling]`` correlation) or of an explicit specification
     (``CurveSpec`` fields as a dict). ``changes`` override fields: ``customers``,
-    ``service_level``, ``correlation``, ``replications``, ``weeks``, ``seed``, …"""
+    ``service_level``, ``correlation``, ``replications``, ``weeks``, ``seed``, …
+    ``limits``: the resource guard's (None: no check)."""
     spec = _spec(source, changes)
+    if limits is not None:
+        check_curve(spec, limits)
     mix = _mix(spec)
     shapes = profile_matrix()
     n_hours = spec.weeks * HOURS_PER_WEEK

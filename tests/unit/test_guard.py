@@ -178,3 +178,15 @@ def test_a_refusal_names_the_event_that_raises_the_key() -> None:
     text = str(caught.value)
     assert text.startswith('events[0].set."segments[0].potential_customers": the run can sign')
     assert "(got 500000000.0)" in text
+
+
+def test_a_pooling_curve_too_long_is_refused_before_it_starts() -> None:
+    from iaas_sim.engine.guard import check_curve
+    from iaas_sim.experiments.pooling_curve import pooling_curve
+
+    spec = {"mix": [{"usage_profile": "always_on"}], "customers": [10, 100_000]}
+    with pytest.raises(sim.ScenarioError, match=r"^replications: 200 books of up to 100,000"):
+        pooling_curve(spec, replications=200, weeks=52)
+    small = pooling_curve(spec, replications=2, weeks=1, customers=[10, 100])
+    assert list(small.table["customers"]) == [10, 100]
+    assert check_curve(small.spec, UNLIMITED) < 1.0
