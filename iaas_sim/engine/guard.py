@@ -124,9 +124,10 @@ SCALING_KEYS = frozenset(
 def estimate(scenario: Scenario) -> Estimate:
     """Customers, memory and time at most (see the module's docstring), with every key
     that dated events can raise at the highest value any event gives it."""
-    sc = _at_event_peaks(scenario)
+    changes = event_changes(scenario)
+    sc = _at_event_peaks(scenario, changes)
     months = sc.run.months
-    by_segment = _customers_by_segment(sc)
+    by_segment = _customers_by_segment(sc, changes)
     types = sc.channels.partners.types
     partners = sum(t.initial_partners + _peak(t.recruited_per_month) * months for t in types)
     own_use = sum(
@@ -139,8 +140,8 @@ def estimate(scenario: Scenario) -> Estimate:
     one_by_one = {"per_customer": customers, "cohort": 0.0}.get(
         mode, min(customers, float(sc.pooling.auto_max_customers))
     )
-    classes = len(sc.segments) + (own_use > 0) + _classes_set_by_events(sc)
-    cohorts = min(customers, _cohorts(sc, classes))
+    classes = len(sc.segments) + (own_use > 0) + _classes_set_by_events(changes)
+    cohorts = min(customers, _cohorts(sc, classes, changes))
     reference = sc.pooling.reference_customers
     # A month is pooled one by one or by cohort (``auto`` takes the dearer, as a bound).
     month_one_by_one = (
@@ -275,7 +276,7 @@ def _too_big(
         need += f"{describe_duration(limits.seconds)}"
     signed = f"can sign up to {found.customers:,.0f} customers"
     value = _value_at(sc, key)
-    raised = event_sources(sc).get(key.rsplit(".", 1)[-1])
+    raised = event_sources(event_changes(sc)).get(key.rsplit(".", 1)[-1])
     if raised is not None and isinstance(value, int | float) and raised[0] > value:
         key, value = raised[1], raised[0]  # the event that raises it costs most
     hint = ""
@@ -359,19 +360,19 @@ def available_memory() -> float:
         return 0.0
 
 
-def _at_event_peaks(sc: Scenario) -> Scenario:
+def _at_event_peaks(sc: Scenario, changes: list[Change]) -> Scenario:
     """``sc`` with each scaling key at the highest value events set for it anywhere (a
     bound: an event raising one segment's potential raises them all here)."""
-    peaks = _event_peaks(sc)
+    peaks = {key: value for key, (value, _) in event_sources(changes).items()}
     if not peaks:
         return sc
     from iaas_sim.scenario.overrides import apply_overrides
 
-    changes = _peak_changes(sc, peaks)
+    overrides = _peak_changes(sc, peaks)
     try:
-        return apply_overrides(sc, changes, check_events=False, check_uncertain=False)
+        return apply_overrides(sc, overrides, check_events=False, check_uncertain=False)
     except ScenarioError:  # peaks that do not fit together: each one that fits alone
-        for path, value in changes.items():
+        for path, value in overrides.items():
             try:
                 sc = apply_overrides(sc, {path: value}, check_events=False, check_uncertain=False)
             except ScenarioError:
@@ -379,30 +380,37 @@ def _at_event_peaks(sc: Scenario) -> Scenario:
         return sc
 
 
-def _event_peaks(sc: Scenario) -> dict[str, Any]:
-    """Scaling key -> the highest value any event gives it (``mode``: per_customer)."""
-    return {key: value for key, (value, _) in event_sources(sc).items()}
+Change = tuple[int, str, list[str | int], Any]
+"""One change of a dated event: the event's index, the path, its parts, the value."""
 
 
-def event_sources(sc: Scenario) -> dict[str, tuple[Any, str]]:
-    """Scaling key -> its highest value in any event and where that event sets it
-    (``events[i].set."path"``)."""
+def event_changes(sc: Scenario) -> list[Change]:
+    """Every change of every dated event, each path read once."""
     from iaas_sim.scenario.overrides import parse_path
 
+    return [
+        (i, path, parse_path(path), value)
+        for i, event in enumerate(sc.events)
+        for path, value in flatten_changes(event.set).items()
+    ]
+
+
+def event_sources(changes: list[Change]) -> dict[str, tuple[Any, str]]:
+    """Scaling key -> its highest value in any event and where that event sets it
+    (``events[i].set."path"``; ``mode``: per_customer, which costs most)."""
     found: dict[str, tuple[Any, str]] = {}
-    for i, event in enumerate(sc.events):
-        for path, value in flatten_changes(event.set).items():
-            last = str(parse_path(path)[-1])
-            where = f'events[{i}].set."{path}"'
-            if last not in SCALING_KEYS:
-                continue
-            if last == "mode":  # pooling one by one costs most
-                if value == "per_customer":
-                    found["mode"] = (value, where)
-                continue
-            number = _peak_value(value)
-            if number is not None and number > found.get(last, (-1.0, ""))[0]:
-                found[last] = (number, where)
+    for i, path, parts, value in changes:
+        last = str(parts[-1])
+        where = f'events[{i}].set."{path}"'
+        if last not in SCALING_KEYS:
+            continue
+        if last == "mode":
+            if value == "per_customer":
+                found["mode"] = (value, where)
+            continue
+        number = _peak_value(value)
+        if number is not None and number > found.get(last, (-1.0, ""))[0]:
+            found[last] = (number, where)
     return found
 
 
@@ -445,7 +453,7 @@ def _peak_value(value: Any) -> float | None:
     return None
 
 
-def _customers_by_segment(sc: Scenario) -> dict[str, float]:
+def _customers_by_segment(sc: Scenario, changes: list[Change]) -> dict[str, float]:
     """Each segment signs at most its initial customers plus, per channel, its potential
     customers times the channel's share, where the direct sales force and the partners
     also cap what they can reach over the run."""
@@ -460,14 +468,12 @@ def _customers_by_segment(sc: Scenario) -> dict[str, float]:
         * months
         for t in channels.partners.types
     )
-    changed = _mixes_set_by_events(sc)
-    bass_changed = any(
-        "bass_" in path or "adoption_start" in path
-        for event in sc.events
-        for path in flatten_changes(event.set)
-    )
+    changed = _mixes_set_by_events(sc, changes)
+    keys = {str(parts[-1]) for _, _, parts, _ in changes}
+    bass_changed = bool(keys & {"bass_p_per_year", "bass_q_per_year", "adoption_start"})
+    competitor = sc.pricing.competitor_vm_hour_price is not None
     response = 1.0
-    if sc.pricing.price_elasticity > 0 and _competitor_set(sc):
+    if sc.pricing.price_elasticity > 0 and (competitor or "competitor_vm_hour_price" in keys):
         response = MAX_PRICE_RESPONSE
     by_segment = {}
     for seg in sc.segments:
@@ -500,18 +506,6 @@ def _adopters(sc: Scenario, seg: Any, bass_changed: bool) -> float:
     return float(min(seg.potential_customers, expected + 6.0 * math.sqrt(expected) + 10.0))
 
 
-def _competitor_set(sc: Scenario) -> bool:
-    if sc.pricing.competitor_vm_hour_price is not None:
-        return True
-    from iaas_sim.scenario.overrides import flatten_changes
-
-    return any(
-        "competitor_vm_hour_price" in path
-        for event in sc.events
-        for path in flatten_changes(event.set)
-    )
-
-
 def _largest_month(sc: Scenario, by_segment: dict[str, float], own_use: float) -> float:
     """Arrivals of the busiest month, at most: the initial customers (and own-use
     partners) of the first month, plus twice the Bass curve's peak monthly rate of each
@@ -525,46 +519,36 @@ def _largest_month(sc: Scenario, by_segment: dict[str, float], own_use: float) -
     return first + later
 
 
-def _cohorts(sc: Scenario, classes: int) -> float:
+MIX_KEYS = frozenset({"sla_mix", "channel_mix", "tier_mix", "reserved_uptake"})
+"""Keys whose change by an event can make any billing group."""
+
+
+def _cohorts(sc: Scenario, classes: int, changes: list[Change]) -> float:
     """Cohorts (billing group x demand class) the run can have: per segment, the SLA
     tiers it sells x reserved or not x its direct channels and each partner type's
     certification tiers; every combination where events change the mixes."""
-    from iaas_sim.scenario.overrides import flatten_changes
-
     types = sc.channels.partners.types
-    changed = {
-        path.rsplit(".", 1)[-1] if "." in path else path
-        for event in sc.events
-        for path in flatten_changes(event.set)
-    }
-    mixes_change = bool(changed & {"sla_mix", "channel_mix", "tier_mix", "reserved_uptake"}) or any(
-        part in ("sla_mix", "channel_mix", "tier_mix", "reserved_uptake")
-        for event in sc.events
-        for path in flatten_changes(event.set)
-        for part in path.replace('"', "").split(".")
-    )
+    mixes_change = any(str(part) in MIX_KEYS for _, _, parts, _ in changes for part in parts)
     partner_tiers = sum(
         3 if mixes_change else sum(v > 0 for v in t.tier_mix.model_dump().values()) for t in types
     )
+    every_group = 3 * 2 * (2 + partner_tiers)
     total = 0.0
     for seg in sc.segments:
         if mixes_change:
-            groups = 3 * 2 * (2 + partner_tiers)
-        else:
-            mix = seg.channel_mix
-            tiers = sum(v > 0 for v in seg.sla_mix.model_dump().values())
-            channels = (mix.web > 0) + (mix.direct_sales > 0) + partner_tiers * (mix.partners > 0)
-            groups = tiers * (1 + (seg.reserved_uptake > 0)) * max(1, channels)
-        total += groups
+            total += every_group
+            continue
+        mix = seg.channel_mix
+        tiers = sum(v > 0 for v in seg.sla_mix.model_dump().values())
+        channels = (mix.web > 0) + (mix.direct_sales > 0) + partner_tiers * (mix.partners > 0)
+        total += tiers * (1 + (seg.reserved_uptake > 0)) * max(1, channels)
     extra = classes - len(sc.segments)  # partners' own use, usage changed by events
-    return total + extra * 3 * 2 * (2 + partner_tiers)
+    return total + extra * every_group
 
 
-def _classes_set_by_events(sc: Scenario) -> int:
+def _classes_set_by_events(changes: list[Change]) -> int:
     """Events that change how customers use their VMs (each may make new classes)."""
-    from iaas_sim.scenario.overrides import flatten_changes
-
-    return sum(any("usage_" in path for path in flatten_changes(event.set)) for event in sc.events)
+    return len({i for i, _, parts, _ in changes if str(parts[-1]).startswith("usage_")})
 
 
 def _servers(sc: Scenario, customers: float) -> float:
@@ -643,23 +627,19 @@ def _peak(schedule: Any) -> float:
     return float(schedule)
 
 
-def _mixes_set_by_events(scenario: Scenario) -> dict[str, list[dict[str, Any]]]:
-    """Segment name -> channel mixes (or parts of them) that dated events set for it,
-    however the path is written (``segments.smb.channel_mix``, ``segments[0].channel_mix.web``)."""
-    from iaas_sim.scenario.overrides import parse_path
-
-    names = [seg.name for seg in scenario.segments]
+def _mixes_set_by_events(sc: Scenario, changes: list[Change]) -> dict[str, list[dict[str, Any]]]:
+    """Segment name -> channel shares that dated events set for it, however the path is
+    written (``segments.smb.channel_mix``, ``segments[0].channel_mix.web``)."""
+    names = [seg.name for seg in sc.segments]
     found: dict[str, list[dict[str, Any]]] = {}
-    for event in scenario.events:
-        for path, value in flatten_changes(event.set).items():
-            tokens = parse_path(path)
-            if len(tokens) != 4 or tokens[0] != "segments" or tokens[2] != "channel_mix":
-                continue
-            ref = tokens[1]
-            index = ref if isinstance(ref, int) else (int(ref) if ref.isdigit() else None)
-            name = names[index] if index is not None and index < len(names) else str(ref)
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                found.setdefault(name, []).append({str(tokens[3]): float(value)})
+    for _, _, parts, value in changes:
+        if len(parts) != 4 or parts[0] != "segments" or parts[2] != "channel_mix":
+            continue
+        ref = parts[1]
+        index = ref if isinstance(ref, int) else (int(ref) if ref.isdigit() else None)
+        name = names[index] if index is not None and index < len(names) else str(ref)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            found.setdefault(name, []).append({str(parts[3]): float(value)})
     return found
 
 

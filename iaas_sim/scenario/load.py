@@ -12,10 +12,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from iaas_sim.scenario.errors import Problem, ScenarioError, from_validation_error
+from iaas_sim.scenario.errors import Problem, ScenarioError, format_path, from_validation_error
 from iaas_sim.scenario.events import compute_timeline
 from iaas_sim.scenario.model import Scenario
-from iaas_sim.scenario.overrides import join_path
 from iaas_sim.scenario.uncertain import check_uncertain as check_uncertain_inputs
 
 MAX_FILE_BYTES = 1_000_000
@@ -82,29 +81,21 @@ def _deep_problem(text: str) -> Problem:
             deepest = max(deepest, depth)
         if deepest > MAX_DEPTH:
             break
-    return Problem(
-        f"line {number}",
-        f"tables and arrays nested more than {MAX_DEPTH} deep",
-        _quoted(text, number),
-        True,
-    )
+    return _line_problem(text, number, f"tables and arrays nested more than {MAX_DEPTH} deep")
 
 
 def _long_number_problem(message: str, text: str) -> Problem:
     found = re.search(r"\d{1000,}", text)
     number = text.count("\n", 0, found.start()) + 1 if found else 1
-    return Problem(
-        f"line {number}",
-        f"a number too long to read ({message.split(':')[0]})",
-        _quoted(text, number),
-        True,
-    )
+    return _line_problem(text, number, f"a number too long to read ({message.split(':')[0]})")
 
 
-def _quoted(text: str, number: int) -> str:
+def _line_problem(text: str, number: int, message: str) -> Problem:
+    """A problem of line ``number``, quoting it (cut at 80 characters)."""
     lines = text.splitlines()
     line = lines[number - 1].strip() if 0 < number <= len(lines) else ""
-    return line if len(line) <= 80 else line[:77] + "..."
+    quoted = line if len(line) <= 80 else line[:77] + "..."
+    return Problem(f"line {number}", message, quoted, True)
 
 
 MAX_DEPTH = 20
@@ -115,38 +106,31 @@ MAX_NODES = 200_000
 """Tables, arrays and values of one scenario: the shipped ones have a few hundred."""
 
 
-def check_structure(data: Any, where: str = "") -> None:
+def check_structure(data: Any) -> None:
     """Refuse plain data nested too deep, with keys too long or too many values, naming
     the path where it happens (``ScenarioError``)."""
-    stack: list[tuple[Any, str, int]] = [(data, where, 0)]
+    stack: list[tuple[Any, tuple[int | str, ...]]] = [(data, ())]
     nodes = 0
     while stack:
-        node, path, depth = stack.pop()
+        node, loc = stack.pop()
         nodes += 1
         if nodes > MAX_NODES:
-            raise ScenarioError([Problem(where, f"more than {MAX_NODES:,} values in all")])
-        if depth > MAX_DEPTH:
+            raise ScenarioError([Problem("", f"more than {MAX_NODES:,} values in all")])
+        if len(loc) > MAX_DEPTH:
             raise ScenarioError(
-                [Problem(path, f"tables and arrays nested more than {MAX_DEPTH} deep")]
+                [Problem(format_path(loc), f"tables and arrays nested more than {MAX_DEPTH} deep")]
             )
         if isinstance(node, Mapping):
             for key, value in node.items():
                 text = str(key)
                 if len(text) > MAX_KEY_CHARS:
-                    shown = text[:40] + "..."
+                    problem = f"a key is longer than {MAX_KEY_CHARS} characters"
                     raise ScenarioError(
-                        [
-                            Problem(
-                                path,
-                                f"a key is longer than {MAX_KEY_CHARS} characters",
-                                shown,
-                                True,
-                            )
-                        ]
+                        [Problem(format_path(loc), problem, text[:40] + "...", True)]
                     )
-                stack.append((value, join_path(path, text) if path else text, depth + 1))
+                stack.append((value, (*loc, text)))
         elif isinstance(node, list | tuple):
-            stack.extend((value, f"{path}[{k}]", depth + 1) for k, value in enumerate(node))
+            stack.extend((value, (*loc, k)) for k, value in enumerate(node))
 
 
 def _syntax_problem(message: str, text: str) -> Problem:

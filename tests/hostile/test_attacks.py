@@ -752,8 +752,9 @@ def _nonfinite(seen: Done) -> list[str]:
     return [f"monthly.csv has numbers that are not finite in {', '.join(bad)}"] if bad else []
 
 
-def _fail(seen: Done, problems: list[str]) -> None:
-    assert not problems, (
+def _report(seen: Done, problems: list[str]) -> str:
+    """What went wrong with a case, for the assertion's message."""
+    return (
         f"{seen.shown()} ({seen.seconds:.1f} s): "
         + "; ".join(problems)
         + "\n  stderr (last lines):\n"
@@ -785,7 +786,7 @@ def test_refused(case: Attack, done: dict[str, Done]) -> None:
     problems = _refusal_problems(case, seen)
     if case.before_run and "NPV" in seen.stdout:
         problems.append("refused only after simulating (the summary table was printed)")
-    _fail(seen, problems)
+    assert not problems, _report(seen, problems)
 
 
 SLOW = {
@@ -814,7 +815,7 @@ def test_refused_or_within_limits(case: Attack, done: dict[str, Done]) -> None:
             problems.append(f"exit status {seen.returncode}, expected 2 (refused) or 0")
         if seen.returncode == 0:
             problems += _nonfinite(seen)
-    _fail(seen, problems)
+    assert not problems, _report(seen, problems)
 
 
 @pytest.mark.parametrize("case", PRINTED, ids=_ids)
@@ -830,7 +831,7 @@ def test_name_printed_literally(case: Attack, done: dict[str, Done]) -> None:
         problems.append(f"exit status {seen.returncode}, expected 0")
     if case.hides and case.hides in seen.stdout:
         problems.append(f"stdout holds {case.hides!r} raw")
-    _fail(seen, problems)
+    assert not problems, _report(seen, problems)
 
 
 def test_case_ids_unique() -> None:
