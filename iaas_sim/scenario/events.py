@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import Field
 
 from iaas_sim.scenario.errors import Problem, ScenarioError
-from iaas_sim.scenario.overrides import PathError, apply_overrides, flatten_changes, parse_path
+from iaas_sim.scenario.paths import PathError, flatten_changes, parse_path
 from iaas_sim.scenario.types import Date, Frozen
+from iaas_sim.scenario.validation import replace_values
 
 if TYPE_CHECKING:
     from iaas_sim.scenario.model import Scenario
@@ -80,7 +81,7 @@ def _refusal(where: str, path: str, value: Any) -> Problem | None:
 def compute_timeline(scenario: Scenario) -> list[tuple[dt.date, str, Scenario]]:
     """Each event in date order (ties in file order) with the scenario in force after it,
     every change applied cumulatively and re-validated (the scenarios given have no events
-    of their own). A bad event raises
+    of their own, and their uncertain inputs are not checked again). A bad event raises
     ``ScenarioError`` naming ``events[i].set."path"``."""
     order = sorted(range(len(scenario.events)), key=lambda i: scenario.events[i].date)
     timeline = []
@@ -95,7 +96,7 @@ def compute_timeline(scenario: Scenario) -> list[tuple[dt.date, str, Scenario]]:
         if any(refused):
             raise ScenarioError([p for p in refused if p is not None])
         try:
-            current = apply_overrides(current, flat, check_events=False, check_uncertain=False)
+            current = replace_values(current, flat)
         except ScenarioError as exc:
             problems = [
                 Problem(f'{where}."{p.path}"' if p.path else where, p.message, p.value, p.has_value)

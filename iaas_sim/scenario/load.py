@@ -10,12 +10,29 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from iaas_sim.scenario.errors import Problem, ScenarioError, format_path, from_validation_error
-from iaas_sim.scenario.events import compute_timeline
+from iaas_sim.scenario.errors import Problem, ScenarioError
 from iaas_sim.scenario.model import Scenario
-from iaas_sim.scenario.uncertain import check_uncertain as check_uncertain_inputs
+from iaas_sim.scenario.overrides import validate_checked
+from iaas_sim.scenario.validation import (
+    MAX_DEPTH,
+    MAX_KEY_CHARS,
+    MAX_NODES,
+    check_structure,
+    scenario_to_dict,
+)
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "MAX_KEY_CHARS",
+    "MAX_NODES",
+    "check_structure",
+    "load_scenario",
+    "read_toml",
+    "scenario_hash",
+    "scenario_to_dict",
+    "validate_scenario",
+]
 
 MAX_FILE_BYTES = 1_000_000
 """Scenario files are small (the shipped ones are under 20 kB); a bigger one is a mistake
@@ -64,7 +81,7 @@ def read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([_syntax_problem(str(exc), text)], name) from None
+        raise ScenarioError([_syntax_problem(exc, text)], name) from None
     except RecursionError:  # tomllib recurses into nested tables and arrays
         raise ScenarioError([_deep_problem(text)], name) from None
     except ValueError as exc:  # an integer of thousands of digits
@@ -98,56 +115,35 @@ def _line_problem(text: str, number: int, message: str) -> Problem:
     return Problem(f"line {number}", message, quoted, True)
 
 
-MAX_DEPTH = 20
-"""Tables and arrays inside one another: a scenario's deepest key (an event changing a
-staff role's schedule) is 7 deep."""
-MAX_KEY_CHARS = 200
-MAX_NODES = 200_000
-"""Tables, arrays and values of one scenario: the shipped ones have a few hundred."""
-
-
-def check_structure(data: Any) -> None:
-    """Refuse plain data nested too deep, with keys too long or too many values, naming
-    the path where it happens (``ScenarioError``)."""
-    stack: list[tuple[Any, tuple[int | str, ...]]] = [(data, ())]
-    nodes = 0
-    while stack:
-        node, loc = stack.pop()
-        nodes += 1
-        if nodes > MAX_NODES:
-            raise ScenarioError([Problem("", f"more than {MAX_NODES:,} values in all")])
-        if len(loc) > MAX_DEPTH:
-            raise ScenarioError(
-                [Problem(format_path(loc), f"tables and arrays nested more than {MAX_DEPTH} deep")]
-            )
-        if isinstance(node, Mapping):
-            for key, value in node.items():
-                text = str(key)
-                if len(text) > MAX_KEY_CHARS:
-                    problem = f"a key is longer than {MAX_KEY_CHARS} characters"
-                    raise ScenarioError(
-                        [Problem(format_path(loc), problem, text[:40] + "...", True)]
-                    )
-                stack.append((value, (*loc, text)))
-        elif isinstance(node, list | tuple):
-            stack.extend((value, (*loc, k)) for k, value in enumerate(node))
-
-
-def _syntax_problem(message: str, text: str) -> Problem:
+def _syntax_problem(exc: tomllib.TOMLDecodeError, text: str) -> Problem:
     """A TOML syntax error with the line it is on, quoted (the last line written when it
     is at the end of the document)."""
     lines = text.splitlines()
-    found = re.search(r"\(at line (\d+), column (\d+)\)$", message)
-    what = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)$", "", message)
+    what, found = _syntax_position(exc, text)
     if found:
-        number = int(found[1])
-        where = f"line {number}, column {found[2]}"
+        number, column = found
+        where = f"line {number}, column {column}"
     else:
         written = [k for k, line in enumerate(lines, 1) if line.strip()]
         number = written[-1] if written else 1
         where = f"line {number} (the file ends inside it)"
     quoted = lines[number - 1].strip() if 0 < number <= len(lines) else ""
     return Problem(where, f"TOML syntax error: {what}", quoted, True)
+
+
+def _syntax_position(exc: tomllib.TOMLDecodeError, text: str) -> tuple[str, tuple[int, int] | None]:
+    """What a TOML syntax error says and its line and column (None at the end of the
+    document). Python 3.14's decoder error carries them (``msg``, ``pos``, ``lineno``,
+    ``colno``); up to 3.13 it has only its text, ``"<msg> (at line L, column C)"`` or
+    ``"<msg> (at end of document)"``, which is read instead."""
+    pos = getattr(exc, "pos", None)
+    if isinstance(pos, int):
+        located: Any = exc  # typed as Python 3.11's, which has no such attributes
+        return str(located.msg), None if pos >= len(text) else (located.lineno, located.colno)
+    message = str(exc)
+    found = re.search(r"\(at line (\d+), column (\d+)\)$", message)
+    what = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)$", "", message)
+    return what, (int(found[1]), int(found[2])) if found else None
 
 
 def validate_scenario(
@@ -159,29 +155,7 @@ def validate_scenario(
     """Validate a plain dict (as parsed from TOML) into a frozen ``Scenario``; with
     ``check_events``, also apply every event to check it (``compute_timeline``); with
     ``check_uncertain``, check every uncertain input's range against its key."""
-    try:
-        check_structure(data)
-    except ScenarioError as exc:
-        raise ScenarioError(exc.problems, source) from None
-    try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as exc:
-        raise from_validation_error(exc, Scenario, source) from None
-    if check_events and scenario.events:
-        try:
-            compute_timeline(scenario)
-        except ScenarioError as exc:
-            raise ScenarioError(exc.problems, source) from None
-    if check_uncertain and (scenario.uncertain or scenario.correlations):
-        problems = check_uncertain_inputs(scenario)
-        if problems:
-            raise ScenarioError(problems, source)
-    return scenario
-
-
-def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
-    """Plain data (TOML/JSON-like, keys as written in files) of a scenario."""
-    return scenario.model_dump(mode="python", by_alias=True)
+    return validate_checked(Scenario, data, source, check_events, check_uncertain)
 
 
 def scenario_hash(scenario: Scenario) -> str:

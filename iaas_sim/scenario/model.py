@@ -10,6 +10,7 @@ from pydantic import BeforeValidator, Field, field_validator, model_validator
 from iaas_sim.scenario.events import Event
 from iaas_sim.scenario.market import Channels, Marketplace, Pricing, Reserved, Segment
 from iaas_sim.scenario.operations import Capacity, Costs, Finance, Pooling
+from iaas_sim.scenario.overrides import apply_overrides
 from iaas_sim.scenario.sla import Sla
 from iaas_sim.scenario.types import Date, Frozen, Seed
 from iaas_sim.scenario.uncertain import InputDistribution, RankCorrelation
@@ -143,6 +144,4 @@ class Scenario(Frozen):
     def override(self, changes: Mapping[str, Any]) -> Scenario:
         """A re-validated copy with dotted paths replaced, e.g.
         ``{"pricing.vm_hour_price": 0.05, "segments[0].churn_per_month": 0.02}``."""
-        from iaas_sim.scenario.overrides import apply_overrides
-
         return apply_overrides(self, changes)

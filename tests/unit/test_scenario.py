@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -191,6 +192,49 @@ def test_toml_syntax_error_names_the_file(tmp_path: Path) -> None:
     bad.write_text("schema_version = 1\nname = 'x\n")
     with pytest.raises(sim.ScenarioError, match=r"broken\.toml: line 2 .*: TOML syntax error"):
         sim.load_scenario(bad)
+
+
+def test_toml_syntax_error_gives_its_line_and_column_and_quotes_the_line(tmp_path: Path) -> None:
+    bad = tmp_path / "twice.toml"
+    bad.write_text("schema_version = 1\n[run]\nmonths = 2\n[run]\n")
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.load_scenario(bad)
+    [problem] = info.value.problems
+    assert (problem.path, problem.value) == ("line 4, column 5", "[run]")
+    assert problem.message == "TOML syntax error: Cannot declare ('run',) twice"
+
+
+class _LocatedError(tomllib.TOMLDecodeError):
+    """The decoder error of Python 3.14 and later, which carries its position; its text
+    here says nothing of it, so only the attributes can give it."""
+
+    def __init__(self, msg: str, doc: str, pos: int) -> None:
+        super().__init__(f"{msg} (somewhere)")
+        self.msg, self.doc, self.pos = msg, doc, pos
+        self.lineno = doc.count("\n", 0, pos) + 1
+        self.colno = pos - doc.rfind("\n", 0, pos)
+
+
+@pytest.mark.parametrize(
+    ("pos", "where"), [(21, "line 2, column 3"), (29, "line 2 (the file ends inside it)")]
+)
+def test_toml_error_position_is_read_from_the_decoder_when_it_has_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pos: int, where: str
+) -> None:
+    text = "schema_version = 1\nname = 'x\n"
+    assert len(text) == 29
+
+    def loads(doc: str) -> dict[str, object]:
+        raise _LocatedError("Unterminated string", doc, pos)
+
+    monkeypatch.setattr(tomllib, "loads", loads)
+    bad = tmp_path / "broken.toml"
+    bad.write_text(text)
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.load_scenario(bad)
+    [problem] = info.value.problems
+    assert (problem.path, problem.message) == (where, "TOML syntax error: Unterminated string")
+    assert problem.value == "name = 'x"
 
 
 def test_strings_that_look_like_code_stay_strings() -> None:
