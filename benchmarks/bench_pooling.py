@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from iaas_sim.core.cohorts import CohortState
-from iaas_sim.core.pooling import Book, Classes, MonthPool, Settings, compute_month_pool
+from iaas_sim.core.pooling import Book, Classes, MonthPool, Settings, sample_month_pool
 from iaas_sim.core.profiles import PROFILE_TABLE, profile_matrix
 from iaas_sim.scenario.types import PROFILES
 
@@ -80,7 +80,7 @@ def pool(
     cohorts: CohortState | None = None,
 ) -> MonthPool:
     """Pool the book's second month (its customers all there since the first)."""
-    return compute_month_pool(
+    return sample_month_pool(
         book,
         classes(),
         HOURS,

@@ -20,6 +20,14 @@ from iaas_sim.analysis.plots import (
     draw_thresholds,
     format_money,
     money_axis,
+    thresholds_of,
+)
+from iaas_sim.engine.columns import (
+    PREFIXES,
+    REVENUE_BY_CHANNEL,
+    REVENUE_STREAM,
+    members,
+    monthly_columns,
 )
 
 if TYPE_CHECKING:
@@ -67,13 +75,15 @@ def plot_fan(
 
 
 def plot_utilisation(result: Result, ax: Axes | None = None) -> Axes:
-    """Mean and peak-hour utilisation against the 55 / 75 / 85 % bands, with the capacity
-    installed (steps when orders arrive) on the right axis."""
+    """Mean and peak-hour utilisation against the scenario's low / target / high thresholds
+    (55 / 75 / 85 % by default), with the capacity installed (steps when orders arrive) on
+    the right axis."""
     ax = _new_axes(ax)
     m, x = result.monthly, _dates(result.monthly)
-    ax.axhspan(0.0, 0.55, color="tab:red", alpha=0.07)
-    ax.axhspan(0.75, 0.85, color="tab:green", alpha=0.10)
-    draw_thresholds(ax, fontsize=7)
+    low, target, high = thresholds_of(result.metadata)
+    ax.axhspan(0.0, low, color="tab:red", alpha=0.07)
+    ax.axhspan(target, high, color="tab:green", alpha=0.10)
+    draw_thresholds(ax, fontsize=7, thresholds=(low, target, high))
     ax.plot(x, m["utilisation"], color="tab:blue", lw=2, label="utilisation (mean)")
     ax.plot(x, m["utilisation_peak"], color="tab:purple", lw=1, label="utilisation (peak hour)")
     ax.set_ylim(0.0, 1.05)
@@ -87,7 +97,9 @@ def plot_utilisation(result: Result, ax: Axes | None = None) -> Axes:
     lines = ax.get_legend_handles_labels()
     more = right.get_legend_handles_labels()
     ax.legend(lines[0] + more[0], lines[1] + more[1], loc="upper left", fontsize=8)
-    ax.set_title("Utilisation against the 55 / 75 / 85 % thresholds")
+    ax.set_title(
+        f"Utilisation against the {low * 100:g} / {target * 100:g} / {high * 100:g} % thresholds"
+    )
     ax.grid(alpha=0.3)
     return ax
 
@@ -97,20 +109,13 @@ def plot_revenue_mix(result: Result, by: str = "stream", ax: Axes | None = None)
     zero) or by channel (web, direct sales, partners)."""
     ax = _new_axes(ax)
     m, x = result.monthly, _dates(result.monthly)
-    prefix = {"stream": "revenue_", "channel": "revenue_channel_"}.get(by)
-    if prefix is None:
+    family = {"stream": REVENUE_STREAM, "channel": REVENUE_BY_CHANNEL}.get(by)
+    if family is None:
         raise ValueError(f"by must be 'stream' or 'channel', got {by!r}")
+    prefix = PREFIXES[family]
+    names = [c for c in members(monthly_columns(), family) if c in m]
     if by == "stream":
-        names = [
-            c
-            for c in m.columns
-            if c.startswith("revenue_")
-            and "_channel_" not in c
-            and "_partner_type_" not in c
-            and c != "revenue_sla_credits"
-        ]
-    else:
-        names = [c for c in m.columns if c.startswith(prefix)]
+        names = [c for c in names if c != "revenue_sla_credits"]  # drawn below zero
     values = [m[c].clip(lower=0).to_numpy() for c in names]
     colors = [mpl.colormaps["tab10"](k % 10) for k in range(len(names))]
     ax.stackplot(

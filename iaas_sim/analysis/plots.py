@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import matplotlib as mpl
 import numpy as np
@@ -200,17 +200,37 @@ def make_cashflow_figure(result: Result) -> Figure:
     return fig
 
 
-BANDS: tuple[tuple[float, str, str], ...] = (
-    (0.55, "55 % eating the business", "tab:red"),
-    (0.75, "75 % on target", "tab:orange"),
-    (0.85, "85 % all profit", "tab:green"),
-)
-"""Cloudwatt's utilisation thresholds, as drawn on utilisation plots."""
+DEFAULT_THRESHOLDS = (0.55, 0.75, 0.85)
+"""Cloudwatt's utilisation thresholds (low, target, high), the default of
+``capacity.thresholds``."""
 
 
-def draw_thresholds(ax: Axes, fontsize: int = 8) -> None:
-    """The 55 / 75 / 85 % lines, each labelled at the left edge."""
-    for level, name, color in BANDS:
+def threshold_bands(
+    thresholds: tuple[float, float, float] = DEFAULT_THRESHOLDS,
+) -> tuple[tuple[float, str, str], ...]:
+    """The low, target and high thresholds with their labels and colours."""
+    low, target, high = thresholds
+    return (
+        (low, f"{low * 100:g} % eating the business", "tab:red"),
+        (target, f"{target * 100:g} % on target", "tab:orange"),
+        (high, f"{high * 100:g} % all profit", "tab:green"),
+    )
+
+
+def thresholds_of(metadata: dict[str, Any]) -> tuple[float, float, float]:
+    """The scenario's thresholds recorded in a result's metadata (the default for results
+    saved before they were recorded)."""
+    th = metadata.get("thresholds")
+    if not isinstance(th, dict):
+        return DEFAULT_THRESHOLDS
+    return (float(th["low"]), float(th["target"]), float(th["high"]))
+
+
+def draw_thresholds(
+    ax: Axes, fontsize: int = 8, thresholds: tuple[float, float, float] = DEFAULT_THRESHOLDS
+) -> None:
+    """The low / target / high lines, each labelled at the left edge."""
+    for level, name, color in threshold_bands(thresholds):
         ax.axhline(level, color=color, lw=1, alpha=0.8)
         ax.annotate(
             name,
@@ -227,7 +247,7 @@ def draw_thresholds(ax: Axes, fontsize: int = 8) -> None:
 
 def plot_pooling(curve: PoolingCurve, ax: Axes | None = None) -> Axes:
     """Utilisation achievable against the number of customers: the simulated mean with
-    its 5-95 % band across books, the square-root law beside it, the 55 / 75 / 85 %
+    its 5-95 % band across books, the square-root law beside it, the curve's utilisation
     thresholds and the limit with infinitely many customers."""
     ax = _new_axes(ax)
     t, law = curve.table, curve.law
@@ -255,8 +275,10 @@ def plot_pooling(curve: PoolingCurve, ax: Axes | None = None) -> Axes:
         lw=1.2,
         label=f"limit, infinitely many customers ({curve.limit:.0%})",
     )
-    draw_thresholds(ax)
-    for level, _name, color in BANDS:
+    levels = sorted(curve.customers_needed)
+    thresholds = (levels[0], levels[1], levels[2]) if len(levels) == 3 else DEFAULT_THRESHOLDS
+    draw_thresholds(ax, thresholds=thresholds)
+    for level, _name, color in threshold_bands(thresholds):
         n = curve.customers_needed.get(level)
         if n is not None and t["customers"].iloc[0] < n <= t["customers"].iloc[-1]:
             ax.plot([n], [level], "D", color=color, ms=6)

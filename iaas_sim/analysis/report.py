@@ -19,7 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from iaas_sim.analysis import charts, inputs
-from iaas_sim.analysis.plots import make_cashflow_figure, plot_pooling
+from iaas_sim.analysis.plots import make_cashflow_figure, plot_pooling, thresholds_of
 from iaas_sim.analysis.summary import (
     QUANTILES,
     format_money,
@@ -203,8 +203,10 @@ def _charts_section(result: Result, curve: PoolingCurve | None) -> list[str]:
         (
             "Utilisation",
             charts.plot_utilisation(result),
-            "Mean and peak-hour utilisation against the 55 / 75 / 85 % thresholds; the grey "
-            "steps are the capacity installed as server orders arrive.",
+            "Mean and peak-hour utilisation against the scenario's thresholds ({}); the grey "
+            "steps are the capacity installed as server orders arrive.".format(
+                " / ".join(f"{t * 100:g}" for t in thresholds_of(result.metadata)) + " %"
+            ),
         ),
         ("Revenue by stream", charts.plot_revenue_mix(result, by="stream"), ""),
         ("Revenue by channel", charts.plot_revenue_mix(result, by="channel"), ""),

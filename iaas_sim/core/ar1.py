@@ -37,7 +37,7 @@ def compute_ar1(eps: np.ndarray, phi: float, state: np.ndarray | float) -> np.nd
     return out
 
 
-def compute_common_shock(
+def sample_common_shock(
     phi: float, state: float, n_hours: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, float]:
     """Hourly path of the shock all customers share (stationary unit-variance AR(1) going on

@@ -103,7 +103,7 @@ class Moving:
         return out.reshape(k, self.n_hours).astype(float, copy=False)
 
 
-def compute_cohort_start(
+def sample_cohort_start(
     vms: np.ndarray,
     state: np.ndarray,
     start: np.ndarray,
@@ -155,7 +155,7 @@ def compute_cohort_start(
     return x0
 
 
-def compute_cohort_paths(
+def sample_cohort_paths(
     vms: np.ndarray,
     ci: np.ndarray,
     moving: Moving,
@@ -222,7 +222,7 @@ def _moving_paths(
     return np.where(count > 0, y, 0.0), weight
 
 
-def compute_held_states(
+def sample_held_states(
     vms: np.ndarray,
     held: np.ndarray,
     state: np.ndarray,

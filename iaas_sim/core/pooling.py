@@ -42,9 +42,9 @@ from iaas_sim.core.calendar import HOURS_PER_WEEK
 from iaas_sim.core.cohorts import (
     CohortState,
     Moving,
-    compute_cohort_paths,
-    compute_cohort_start,
-    compute_held_states,
+    sample_cohort_paths,
+    sample_cohort_start,
+    sample_held_states,
 )
 
 CHUNK_CUSTOMERS = 16384
@@ -140,7 +140,7 @@ def choose_mode(settings: Settings, n_customers: int) -> str:
     return "per_customer" if n_customers <= settings.auto_max_customers else "cohort"
 
 
-def compute_month_pool(
+def sample_month_pool(
     book: Book,
     classes: Classes,
     month_start: int,
@@ -193,7 +193,7 @@ def compute_month_pool(
     new_cohorts: CohortState | None = None
     if mode == "per_customer":
         if cohorts is not None:
-            state = compute_held_states(book.vms, book.held, book.state, cohorts, rng)
+            state = sample_held_states(book.vms, book.held, book.state, cohorts, rng)
             book = replace(book, state=state)
         y, peaks, new_state = _per_customer(
             book, classes, ci, k, month_start, levels, common, own, rng
@@ -201,7 +201,7 @@ def compute_month_pool(
         y = np.divide(y, cv, out=np.zeros_like(y), where=cv > 0)
         peak_sum = float(np.maximum(peaks, 0.0).sum())
     else:
-        x0 = compute_cohort_start(
+        x0 = sample_cohort_start(
             book.vms,
             book.state,
             book.start,
@@ -213,7 +213,7 @@ def compute_month_pool(
             cohorts,
             rng,
         )
-        y, value, weight = compute_cohort_paths(
+        y, value, weight = sample_cohort_paths(
             book.vms, ci, moving, x0, classes.phi[c_class], k, rng
         )
         new_state, held, new_cohorts = book.state, code, CohortState(occupied, value, weight)

@@ -91,7 +91,7 @@ def correlation_matrix(scenario: Scenario) -> np.ndarray:
     )
 
 
-def compute_iman_conover(
+def sample_iman_conover(
     draws: np.ndarray, target: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
     """Reorder each column of ``draws`` (replications x inputs) so that the columns' rank

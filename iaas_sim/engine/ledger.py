@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,78 +19,83 @@ from iaas_sim.core.finance import (
     compute_peak_funding,
     compute_statements,
 )
+from iaas_sim.engine.columns import (
+    METRICS,
+    OPEX_LINE,
+    REVENUE_STREAM,
+    availability,
+    channel_revenue,
+    check_columns,
+    members,
+    monthly_columns,
+)
+from iaas_sim.scenario.model import Scenario
+from iaas_sim.scenario.operations import Finance
 from iaas_sim.scenario.types import CHANNELS, SLA_TIERS
 
-if TYPE_CHECKING:
-    from iaas_sim.engine.world import World
 
-STREAMS: tuple[str, ...] = ("usage", "reserved", "marketplace", "sla_credits")
-"""Revenue streams; each has a ``revenue_<stream>`` column."""
+@dataclass(frozen=True)
+class Books:
+    """What a finished run leaves for the ledger: one row per month from the close, and the
+    capital and reservation cash by month."""
 
-OPEX_LINES: tuple[str, ...] = (
-    "power",
-    "colocation",
-    "maintenance",
-    "staff",
-    "sales_force",
-    "partner_programme",
-    "marketing",
-    "vendor_share",
-)
-"""Operating cost lines; each has an ``opex_<line>`` column."""
+    rows: list[dict[str, Any]]
+    """Each month's row (registry names; totals left to the ledger)."""
+    month_starts: np.ndarray
+    """First day of each month (and of the month after the last)."""
+    capex: np.ndarray
+    """Capex spent each month (at order)."""
+    in_service_capex: np.ndarray
+    """Capex of the servers put in service each month."""
+    upfront_cash: np.ndarray
+    recognised_upfront: np.ndarray
+    funding: np.ndarray
+    """Cash put in each month (initial cash and funding events)."""
 
 
-def compute_monthly(world: World) -> pd.DataFrame:
-    """The monthly table of a finished world (columns as in DESIGN.md, and more)."""
-    sc, grid = world.sc, world.grid
-    rows = pd.DataFrame(world.rows)
-    rows.index = pd.PeriodIndex(grid.month_starts[:-1], freq="M", name="month")
-    revenue = sum(rows[f"revenue_{s}"] for s in STREAMS)
-    rows.insert(list(rows.columns).index("revenue_usage"), "revenue", revenue)
-    lines = [f"opex_{line}" for line in OPEX_LINES]
-    opex = rows[lines]
-    rows = rows.drop(columns=lines)
-    rows["opex"] = opex.sum(axis=1)
-    rows[lines] = opex
-    funding = np.zeros(grid.n_months)
-    funding[0] += sc.finance.initial_cash
-    for event in sc.finance.funding:
-        funding[grid.month_of_hour(grid.hour_of_date(event.date))] += event.amount
-    rows["capex"] = world.capex
+def compute_monthly(books: Books, finance: Finance, partner_types: Sequence[str]) -> pd.DataFrame:
+    """The monthly table, its columns and totals as the registry declares them."""
+    registry = monthly_columns(partner_types)
+    rows = pd.DataFrame(books.rows)
+    rows.index = pd.PeriodIndex(books.month_starts[:-1], freq="M", name="month")
+    streams = members(registry, REVENUE_STREAM)
+    rows["revenue"] = sum(rows[s] for s in streams)
+    rows["opex"] = rows[members(registry, OPEX_LINE)].sum(axis=1)
+    rows["capex"] = books.capex
     rows["depreciation"] = compute_depreciation(
-        world.in_service_capex, sc.finance.depreciation_years * 12
+        books.in_service_capex, finance.depreciation_years * 12
     )
     st = compute_statements(
         rows["revenue"].to_numpy(),
         rows["opex"].to_numpy(),
-        world.capex,
+        books.capex,
         rows["depreciation"].to_numpy(),
-        funding,
-        sc.finance.dso_days,
-        upfront_cash=world.upfront_cash,
-        recognised_upfront=world.recognised_upfront,
+        books.funding,
+        finance.dso_days,
+        upfront_cash=books.upfront_cash,
+        recognised_upfront=books.recognised_upfront,
     )
-    rows["deferred_revenue"] = np.cumsum(world.upfront_cash - world.recognised_upfront)
+    rows["deferred_revenue"] = np.cumsum(books.upfront_cash - books.recognised_upfront)
     rows["ebitda"] = st.ebitda
     rows["ebit"] = st.ebit
     rows["collections"] = st.collections
     rows["free_cash_flow"] = st.free_cash_flow
-    rows["funding"] = funding
+    rows["funding"] = books.funding
     rows["cash_flow"] = st.cash_flow
     rows["cumulative_cash"] = st.cumulative_cash
     rows["cumulative_free_cash_flow"] = st.cumulative_free_cash_flow
-    for column in ("pooling_gain", "events"):
-        rows[column] = rows.pop(column)
-    return rows
+    names = [c.name for c in registry]
+    check_columns(sorted(rows.columns), sorted(names))
+    return rows[names]
 
 
 def _month(monthly: pd.DataFrame, k: int | None) -> str | None:
     return None if k is None else str(monthly.index[k])
 
 
-def compute_metrics(monthly: pd.DataFrame, world: World) -> dict[str, Any]:
-    """Scalar metrics of a run (DESIGN.md), months written ``YYYY-MM``."""
-    sc = world.sc
+def compute_metrics(monthly: pd.DataFrame, sc: Scenario) -> dict[str, Any]:
+    """Scalar metrics of a run (DESIGN.md), months written ``YYYY-MM``, in the registry's
+    order."""
     th = sc.capacity.thresholds
     fcf = monthly["free_cash_flow"].to_numpy()
     cum_fcf = monthly["cumulative_free_cash_flow"].to_numpy()
@@ -102,7 +109,7 @@ def compute_metrics(monthly: pd.DataFrame, world: World) -> dict[str, Any]:
     gains = monthly["pooling_gain"].dropna()
     hours = pd.PeriodIndex(monthly.index).days_in_month.to_numpy() * 24
     cash = monthly["cumulative_cash"].to_numpy()
-    return {
+    metrics = {
         "npv": compute_npv(fcf, sc.finance.discount_rate_per_year),
         "irr": compute_irr(fcf),
         "breakeven_month": _month(monthly, compute_breakeven(monthly["ebitda"].to_numpy())),
@@ -122,12 +129,12 @@ def compute_metrics(monthly: pd.DataFrame, world: World) -> dict[str, Any]:
         "unserved_vm_hours": float(monthly["unserved_vm_hours"].sum()),
         "min_cash_balance": float(cash.min()),
         "months_cash_negative": int(np.sum(cash < 0)),
-        "revenue_by_channel": {c: float(monthly[f"revenue_channel_{c}"].sum()) for c in CHANNELS},
+        "revenue_by_channel": {c: float(monthly[channel_revenue(c)].sum()) for c in CHANNELS},
         "availability_by_tier": {
-            tier: float(
-                np.average(monthly[f"availability_{tier.replace('.', '_')}"], weights=hours)
-            )
+            tier: float(np.average(monthly[availability(tier)], weights=hours))
             for tier in SLA_TIERS
         },
         "sla_credits": float(-monthly["revenue_sla_credits"].sum()),
     }
+    check_columns(list(metrics), [c.name for c in METRICS], "the metrics")
+    return metrics

@@ -42,17 +42,3 @@ class PartnerBook:
             rows = np.flatnonzero(ptypes == k)
             ids[rows] = pool[rng.integers(0, len(pool), size=len(rows))]
         return ids
-
-    def promote(
-        self, vms_sold: np.ndarray, certified_from: int | None, premium_from: int | None
-    ) -> np.ndarray:
-        """Move partners up to the tier their customers' VMs reach (never down); returns
-        the ids whose tier changed."""
-        target = self.tier.copy()
-        if certified_from is not None:
-            target = np.where(vms_sold >= certified_from, np.maximum(target, 1), target)
-        if premium_from is not None:
-            target = np.where(vms_sold >= premium_from, 2, target)
-        changed = np.flatnonzero(target != self.tier)
-        self.tier = target
-        return changed

@@ -71,17 +71,20 @@ def simulate(
         check_resources(sc, limits)
     world = World(sc, streams)
     world.run()
-    monthly = compute_monthly(world)
+    monthly = compute_monthly(
+        world.books(), sc.finance, [t.name for t in sc.channels.partners.types]
+    )
     metadata: dict[str, Any] = {
         "package_version": package_version(),
         "scenario_name": sc.name,
         "scenario_hash": scenario_hash(sc),
         "seed": seed if isinstance(seed, int) else repr(seed),
         "currency": sc.run.currency,
+        "thresholds": sc.capacity.thresholds.model_dump(),
     }
     if used:
         metadata["inputs"] = used
-    metrics = compute_metrics(monthly, world)
+    metrics = compute_metrics(monthly, sc)
     check_finite(sc, monthly, metrics)
     return Result(monthly, metrics, metadata)
 

@@ -8,6 +8,7 @@ each monthly close.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Generator
 from typing import Any
@@ -16,10 +17,11 @@ import numpy as np
 import simpy
 
 from iaas_sim.core.adoption import compute_bass_arrivals
+from iaas_sim.core.billing import GROUP_SLA, MAX_PARTNER_TYPES, N_GROUPS
 from iaas_sim.core.calendar import compute_month_grid, compute_schedule
-from iaas_sim.core.cohorts import CohortState
 from iaas_sim.core.finance import DAYS_PER_MONTH
-from iaas_sim.core.outages import sample_repair_hours
+from iaas_sim.core.outages import compute_up_share
+from iaas_sim.core.pooling import Settings as PoolSettings
 from iaas_sim.core.pricing import (
     compute_competitor_prices,
     compute_list_prices,
@@ -27,17 +29,37 @@ from iaas_sim.core.pricing import (
 )
 from iaas_sim.core.profiles import profile_matrix
 from iaas_sim.engine.arrivals import ArrivalFactory, DemandClasses, concat, pick_category
-from iaas_sim.engine.book import CustomerBook
-from iaas_sim.engine.close import MonthCloser
+from iaas_sim.engine.book import FIELDS, CustomerBook
+from iaas_sim.engine.ledger import Books
+from iaas_sim.engine.outages import run_outages
 from iaas_sim.engine.partners import PartnerBook
+from iaas_sim.engine.row import Census, compute_row
+from iaas_sim.engine.stages.admission import AdmissionInput, admit
+from iaas_sim.engine.stages.billing import BillingInput, bill, compute_tariff
+from iaas_sim.engine.stages.channels import (
+    DIRECT,
+    PARTNERS,
+    ROUTERS,
+    WEB,
+    Leads,
+    SegmentDemand,
+    sample_reach,
+    sample_sales,
+)
+from iaas_sim.engine.stages.costs import CostInput, compute_cost_plan, compute_costs
+from iaas_sim.engine.stages.pooling import PoolingInput, PoolingState, pool
+from iaas_sim.engine.stages.procurement import (
+    Delivery,
+    ProcurementInput,
+    compute_installed,
+    decide,
+)
+from iaas_sim.engine.stages.promotion import PromotionInput, promote
 from iaas_sim.scenario.events import compute_timeline
 from iaas_sim.scenario.market import PartnerType
 from iaas_sim.scenario.model import Scenario
-from iaas_sim.scenario.types import CHANNELS, SLA_TIERS
-
-HOURS_PER_YEAR = 365.25 * 24
-
-WEB, DIRECT, PARTNERS = (CHANNELS.index(c) for c in CHANNELS)
+from iaas_sim.scenario.sla import SlaTier
+from iaas_sim.scenario.types import SLA_TIERS
 
 
 class World:
@@ -50,14 +72,17 @@ class World:
         self.env = simpy.Environment()
         self.book = CustomerBook()
         self.shapes = profile_matrix()
+        self.shape_mean = self.shapes.mean(axis=1)
+        self.shape_peak = self.shapes.max(axis=1)
         self.classes = DemandClasses()
-        self.cohorts: CohortState | None = None
-        """Aggregates of the customers pooled by cohort last month."""
-        self.common_shock: float | None = None
-        """The common shock's value at the last hour pooled (None before its first use)."""
+        self.pooling = PoolingState()
+        self.history: tuple[float, ...] = ()
+        """Procurement's demand basis of the months closed."""
         self.events = self._events_by_month(sc)
+        self.event_names = ""
+        """Names of the events that took effect this month."""
         self.pending: list[dict[str, np.ndarray]] = []
-        self.deliveries: list[tuple[int, int, int]] = []  # hour, servers, of which vendor
+        self.deliveries: list[Delivery] = []
         n = self.grid.n_months
         self.capex = np.zeros(n)
         self.in_service_capex = np.zeros(n)
@@ -65,11 +90,9 @@ class World:
         self.recognised_upfront = np.zeros(n)
         self.on_order = 0
         self.partners = PartnerBook()
-        # Leads waiting for a rep, first in first out: month they came, segment, size.
-        self.leads = {k: np.zeros(0, dtype=np.int64) for k in ("month", "segment", "vms")}
+        self.leads = Leads()
         self.missed = 0
         self.outages: list[list[tuple[float, float]]] = [[] for _ in SLA_TIERS]
-        self.closer = MonthCloser(self)
         self.set_scenario(sc)
         self.rows: list[dict[str, Any]] = []
 
@@ -89,7 +112,8 @@ class World:
             sc.pricing.price_elasticity,
         )
         self.expected_arrivals = self._bass_table() * response
-        self.closer.set_scenario(sc)
+        self.tariff = compute_tariff(sc)
+        self.cost_plan = compute_cost_plan(sc, self.grid)
 
     def _events_by_month(self, sc: Scenario) -> dict[int, list[tuple[str, Scenario]]]:
         """Events from the first month starting on or after their date."""
@@ -121,16 +145,27 @@ class World:
             applied = self.events.get(m, [])
             for _, scenario in applied:
                 self.set_scenario(scenario)
-            self.closer.events = "; ".join(name for name, _ in applied)
+            self.event_names = "; ".join(name for name, _ in applied)
             if m == 0:  # the starting base, with the events of the first day applied
                 self._initial_servers()
                 self._initial_partners()
                 self._initial_customers()
                 for k in range(len(SLA_TIERS)):
-                    self.env.process(self._outages(k))
+                    process = run_outages(
+                        self.env,
+                        self.grid,
+                        functools.partial(self._sla_tier, k),
+                        self.rng["outages"],
+                        self.outages[k],
+                    )
+                    self.env.process(process)
             self._open(m)
             yield self.env.timeout(self.grid.hours_in(m))
-            self.rows.append(self.closer.close(m))
+            self.rows.append(self._close(m))
+
+    def _sla_tier(self, k: int) -> SlaTier:
+        """SLA tier ``k`` as the scenario in force says."""
+        return self.sc.sla.as_tuple()[k]
 
     def _initial_servers(self) -> None:
         """Servers in service at hour 0, bought then (less the vendor's share)."""
@@ -138,7 +173,7 @@ class World:
         n = cap.initial_servers
         if n:
             vendor = self._vendor_part(n, self.sc)
-            self.deliveries.append((0, n, vendor))
+            self.deliveries.append(Delivery(0, n, vendor))
             cost = (n - vendor) * cap.capex_per_server
             self.capex[0] += cost
             self.in_service_capex[0] += cost
@@ -196,34 +231,24 @@ class World:
             ]
         )
         counts = self.rng["arrivals"].poisson(self.expected_arrivals[:, m, None] * mix)
-        web_seg, web_vms, partner_seg, partner_vms, lead_seg, lead_vms = [], [], [], [], [], []
+        sent: dict[int, tuple[list[np.ndarray], list[np.ndarray]]] = {
+            c: ([], []) for c in (WEB, DIRECT, PARTNERS)
+        }
         max_web = self.sc.channels.web.max_vms_per_customer
         for s in range(len(self.sc.segments)):
-            sizes = self.factory.sample_sizes(s, int(counts[s, WEB]))
-            big = sizes > max_web
-            web_seg.append(np.full(int((~big).sum()), s))
-            web_vms.append(sizes[~big])
-            # Customers too big for the web shop go to a partner, else to sales, else elsewhere;
-            # they keep their size.
-            n_big = int(big.sum())
-            if mix[s, PARTNERS] > 0:
-                partner_seg.append(np.full(n_big, s))
-                partner_vms.append(sizes[big])
-            elif mix[s, DIRECT] > 0:
-                lead_seg.append(np.full(n_big, s))
-                lead_vms.append(sizes[big])
-            else:
-                self.missed += n_big
-            fresh = self.factory.sample_sizes(s, int(counts[s, PARTNERS]))
-            partner_seg.append(np.full(len(fresh), s))
-            partner_vms.append(fresh)
-            fresh = self.factory.sample_sizes(s, int(counts[s, DIRECT]))
-            lead_seg.append(np.full(len(fresh), s))
-            lead_vms.append(fresh)
-        self._add_leads(m, np.concatenate(lead_seg), np.concatenate(lead_vms))
-        self._arrive(WEB, np.concatenate(web_seg), np.concatenate(web_vms), t0, hours)
-        p_seg, p_vms = np.concatenate(partner_seg), np.concatenate(partner_vms)
-        self._arrive(PARTNERS, p_seg, p_vms, t0, hours)
+            for channel, route in ROUTERS:
+                sizes = self.factory.sample_sizes(s, int(counts[s, channel]))
+                routed = route(SegmentDemand(s, sizes, mix[s], max_web))
+                self.missed += routed.missed
+                for to, vms in routed.to.items():
+                    sent[to][0].append(np.full(len(vms), s))
+                    sent[to][1].append(vms)
+        seg, vms = (np.concatenate(x) for x in sent[DIRECT])
+        self.leads = self.leads.add(m, seg, vms)
+        seg, vms = (np.concatenate(x) for x in sent[WEB])
+        self._arrive(WEB, seg, vms, t0, hours)
+        seg, vms = (np.concatenate(x) for x in sent[PARTNERS])
+        self._arrive(PARTNERS, seg, vms, t0, hours)
         self._run_sales(m, t0, hours)
 
     def _arrive(
@@ -244,23 +269,21 @@ class World:
     def _reach(
         self, seg: np.ndarray, vms: np.ndarray, capped: bool = True
     ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """Partner-channel demand within the active partners' reach (when ``capped``), each
-        kept customer given to a type in proportion to its reach, then to one of its active
-        partners. Without any reach at all nobody is kept."""
+        """Partner-channel demand within the active partners' reach, each kept customer
+        given to one of the active partners of the type the reach picked."""
         types = self.sc.channels.partners.types
-        active = self.partners.active_by_type(self.env.now, len(types))
-        reach = active * np.array([t.customers_per_active_partner_per_month for t in types])
-        total = float(reach.sum())
-        if len(seg) > total and (capped or total == 0):
-            # Active partners can only bring so many customers; the rest buy elsewhere.
-            keep = self.rng["partner_reach"].random(len(seg)) < total / len(seg)
-            self.missed += int((~keep).sum())
-            seg, vms = seg[keep], vms[keep]
-        ptype = np.zeros(len(seg), dtype=np.int64)
-        if len(seg):
-            ptype = self.rng["partner_reach"].choice(len(types), size=len(seg), p=reach / total)
-        partner = self.partners.pick(ptype, self.env.now, self.rng["partner_tier"])
-        return seg, vms, (partner, ptype, self.partners.tier[partner])
+        reach = sample_reach(
+            len(seg),
+            self.partners.active_by_type(self.env.now, len(types)),
+            np.array([t.customers_per_active_partner_per_month for t in types]),
+            capped,
+            self.rng["partner_reach"],
+        )
+        if reach.keep is not None:
+            self.missed += int((~reach.keep).sum())
+            seg, vms = seg[reach.keep], vms[reach.keep]
+        partner = self.partners.pick(reach.ptype, self.env.now, self.rng["partner_tier"])
+        return seg, vms, (partner, reach.ptype, self.partners.tier[partner])
 
     def _recruit_partners(self, m: int) -> None:
         for k, ptype in enumerate(self.sc.channels.partners.types):
@@ -280,26 +303,23 @@ class World:
         yield self.env.timeout(delay_hours)
         self._start_own_use(k, ids)
 
-    def _add_leads(self, m: int, segment: np.ndarray, vms: np.ndarray) -> None:
-        new = {"month": np.full(len(segment), m), "segment": segment, "vms": vms}
-        self.leads = {
-            k: np.concatenate([self.leads[k], new[k]]).astype(np.int64) for k in self.leads
-        }
-
     def _run_sales(self, m: int, t0: int, hours: int) -> None:
-        """Reps take waiting leads first in, first out; each deal signs one sales cycle later;
-        leads that waited ``lead_patience_months`` whole months buy elsewhere."""
+        """The month's deals (taken at random hours) sign one sales cycle later."""
         ds = self.sc.channels.direct_sales
-        fresh = m - self.leads["month"] < ds.lead_patience_months
-        self.missed += int((~fresh).sum())
-        capacity = self.reps[m] * ds.deals_per_rep_per_month
-        deals = math.floor(capacity) + int(self.rng["sales"].random() < capacity % 1.0)
-        waiting = {k: v[fresh] for k, v in self.leads.items()}
-        self.leads = {k: v[deals:] for k, v in waiting.items()}
-        seg, vms = waiting["segment"][:deals], waiting["vms"][:deals]
-        if len(seg):
-            take_times = t0 + self.rng["sales"].random(len(seg)) * hours
-            self.env.process(self._sign(seg, vms, take_times, ds.sales_cycle_days * 24))
+        sales = sample_sales(
+            self.leads,
+            m,
+            ds.lead_patience_months,
+            self.reps[m] * ds.deals_per_rep_per_month,
+            self.rng["sales"],
+        )
+        self.missed += sales.missed
+        self.leads = sales.waiting
+        if len(sales.segment):
+            take_times = t0 + self.rng["sales"].random(len(sales.segment)) * hours
+            self.env.process(
+                self._sign(sales.segment, sales.vms, take_times, ds.sales_cycle_days * 24)
+            )
 
     def _sign(
         self, seg: np.ndarray, vms: np.ndarray, take_times: np.ndarray, cycle_hours: float
@@ -307,35 +327,148 @@ class World:
         yield self.env.timeout(cycle_hours)
         self.pending.append(self.factory.make(seg, DIRECT, take_times + cycle_hours, vms))
 
-    # -- outages ---------------------------------------------------------------------------
-    def _outages(self, k: int) -> Generator[simpy.Event, Any, None]:
-        """SLA tier ``k`` alternates up time (exponential, ``failures_per_year``) and repairs
-        (lognormal durations); the tier in force is read at each failure."""
-        rng = self.rng["outages"]
-        while True:
-            tier = self.sc.sla.as_tuple()[k]
-            if tier.failures_per_year == 0:
-                # Look again just after the next month opens, once its events have applied.
-                following = self.grid.month_of_hour(self.env.now) + 1
-                if following >= self.grid.n_months:
-                    return
-                yield self.env.timeout(self.grid.start_hours[following] - self.env.now + 1e-6)
-                continue
-            wait = rng.exponential(HOURS_PER_YEAR / tier.failures_per_year)
-            following = self.grid.month_of_hour(self.env.now) + 1
-            if following < self.grid.n_months:
-                opening = self.grid.start_hours[following] + 1e-6 - self.env.now
-                if wait > opening:
-                    # Up time is memoryless: draw again once next month's events are in force.
-                    yield self.env.timeout(opening)
-                    continue
-            yield self.env.timeout(wait)
-            tier = self.sc.sla.as_tuple()[k]
-            if tier.failures_per_year == 0:
-                continue
-            hours = sample_repair_hours(tier.repair_hours_mean, tier.repair_hours_sd, rng)
-            self.outages[k].append((self.env.now, self.env.now + hours))
-            yield self.env.timeout(hours)
+    # -- the monthly close: the stages in order, their decisions applied --------------------
+    def _close(self, m: int) -> dict[str, Any]:
+        sc, book = self.sc, self.book
+        t0, t1 = int(self.grid.start_hours[m]), int(self.grid.start_hours[m + 1])
+        servers, vendor_servers = compute_installed(self.deliveries, t0, t1)
+        capacity = servers * sc.capacity.vms_per_server
+        present = book.active_between(t0, t0 + 1)
+        admission = admit(
+            AdmissionInput(
+                self.take_pending(t1),
+                book.col("vms")[present],
+                book.col("profile")[present],
+                capacity,
+                self.shapes,
+                self.shape_mean,
+                self.shape_peak,
+                sc.capacity.admission_max_utilisation,
+                t0,
+                t1,
+            )
+        )
+        if admission.admitted:
+            book.append({k: admission.admitted[k] for k in FIELDS})
+        idx = book.active_between(t0, t1)
+        self._promote(idx)
+        up = np.stack([compute_up_share(o, t0, t1) for o in self.outages])
+        pooled, self.pooling = pool(
+            PoolingInput(
+                book.view(idx),
+                self.classes.table(),
+                t0,
+                capacity,
+                self.grid.weekday0 * 24,
+                self.shapes,
+                N_GROUPS,
+                PoolSettings(
+                    sc.pooling.mode,
+                    sc.pooling.correlation,
+                    sc.pooling.reference_customers,
+                    sc.pooling.auto_max_customers,
+                ),
+                sc.pooling.common_autocorrelation,
+                up[GROUP_SLA],
+            ),
+            self.pooling,
+            self.rng["usage"],
+            self.rng["common_shock"],
+        )
+        book.set_state(idx, pooled.new_state, pooled.held)
+        month = {k: book.col(k)[idx] for k in ("vms", "group", "start", "end")}
+        availability = up.mean(axis=1)
+        the_bill = bill(
+            BillingInput(
+                self.tariff,
+                float(self.list_prices[m]),
+                pooled.served_by_group,
+                availability,
+                month["vms"],
+                month["group"],
+                month["start"],
+                month["end"],
+                book.col("attached")[idx],
+                book.col("reserved")[idx],
+                t0,
+                t1,
+            )
+        )
+        self.upfront_cash[m] = the_bill.upfront_cash
+        self.recognised_upfront[m] = the_bill.recognised_upfront
+        census = Census(
+            customers=int(np.sum((month["start"] < t1) & (month["end"] > t1))),
+            churned_customers=int(np.sum((month["end"] > t0) & (month["end"] <= t1))),
+            missed_customers=self.missed,
+            partners_recruited=len(self.partners),
+            partners_active=int(np.sum(self.partners.active_at <= t1)),
+            sales_reps=float(self.reps[m]),
+            servers=int(servers[-1]),
+            server_hours=float(servers.sum()),
+            vendor_server_hours=float(vendor_servers.sum()),
+            racks=math.ceil(servers.max(initial=0) / sc.capacity.servers_per_rack),
+            capacity_vms=float(capacity[-1]),
+            capacity_vm_hours=float(capacity.sum()),
+            hours=t1 - t0,
+            any_customer=bool(len(idx)),
+            events=self.event_names,
+        )
+        n_types = len(sc.channels.partners.types)
+        costs = compute_costs(
+            CostInput(
+                self.cost_plan,
+                m,
+                census.server_hours,
+                census.vendor_server_hours,
+                census.racks,
+                float(self.in_service_capex[: m + 1].sum()),
+                census.sales_reps,
+                self.partners.recruited_by_type(MAX_PARTNER_TYPES)[:n_types],
+                the_bill.revenue_usage + the_bill.revenue_reserved,
+            )
+        )
+        decision = decide(
+            ProcurementInput(
+                self.history,
+                pooled.peak_demand,
+                float(pooled.demand.mean()),
+                admission.lost_peak_vms,
+                census.capacity_vms,
+                sum(d.servers for d in self.deliveries if d.hour <= t1) + self.on_order,
+                sc.capacity.utilisation_basis,
+                sc.capacity.forecast,
+                self.lead_time_months,
+                sc.capacity.thresholds.high,
+                sc.capacity.thresholds.target,
+                sc.capacity.vms_per_server,
+                sc.capacity.min_order_servers,
+            )
+        )
+        self.history = decision.history
+        if decision.servers_ordered:
+            self.order_servers(m, decision.servers_ordered)
+        names = [t.name for t in sc.channels.partners.types]
+        return compute_row(
+            census, admission, pooled, the_bill, availability, costs, decision, names
+        )
+
+    def _promote(self, idx: np.ndarray) -> None:
+        """Partners' promotions, and their customers' new billing groups, applied."""
+        rules, book = self.sc.channels.partners, self.book
+        promotion = promote(
+            PromotionInput(
+                self.partners.tier,
+                rules.certified_from_vms,
+                rules.premium_from_vms,
+                book.col("partner")[idx],
+                book.col("vms")[idx],
+                *(book.col(k) for k in ("partner", "channel", "sla", "reserved", "ptype")),
+            )
+        )
+        self.partners.tier = promotion.partner_tier
+        if len(promotion.rows):
+            book.set_col("partner_tier", promotion.rows, promotion.customer_tier)
+            book.set_col("group", promotion.rows, promotion.group)
 
     # -- procurement -----------------------------------------------------------------------
     @staticmethod
@@ -358,11 +491,28 @@ class World:
     ) -> Generator[simpy.Event, Any, None]:
         yield self.env.timeout(lead_hours)
         hour = math.ceil(self.env.now)
-        self.deliveries.append((hour, n, vendor))
+        self.deliveries.append(Delivery(hour, n, vendor))
         self.on_order -= n
         month = self.grid.month_of_hour(hour)
         if month < self.grid.n_months:
             self.in_service_capex[month] += cost
+
+    def books(self) -> Books:
+        """What the run leaves for the ledger."""
+        finance, grid = self.sc.finance, self.grid
+        funding = np.zeros(grid.n_months)
+        funding[0] += finance.initial_cash
+        for event in finance.funding:
+            funding[grid.month_of_hour(grid.hour_of_date(event.date))] += event.amount
+        return Books(
+            self.rows,
+            grid.month_starts,
+            self.capex,
+            self.in_service_capex,
+            self.upfront_cash,
+            self.recognised_upfront,
+            funding,
+        )
 
     @property
     def lead_time_months(self) -> float:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from iaas_sim.core.uncertain import compute_iman_conover, correlation_matrix, sample_inputs
+from iaas_sim.core.uncertain import correlation_matrix, sample_iman_conover, sample_inputs
 from iaas_sim.engine.guard import DEFAULT_LIMITS, Limits, check_resources
 from iaas_sim.engine.simulate import package_version, simulate
 from iaas_sim.experiments.executor import (
@@ -103,7 +103,7 @@ def draw_replication_inputs(
     names = list(sc.uncertain)
     matrix = np.array([[d[n] for n in names] for d in draws], dtype=float)
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(root, spawn_key=(1 << 30,))))
-    matrix = compute_iman_conover(matrix, correlation_matrix(sc), rng)
+    matrix = sample_iman_conover(matrix, correlation_matrix(sc), rng)
     return [
         {n: (round(v) if n in whole else float(v)) for n, v in zip(names, row, strict=True)}
         for row in matrix

@@ -25,10 +25,10 @@ import pandas as pd
 from scipy.optimize import brentq
 from scipy.stats import norm
 
-from iaas_sim.core.ar1 import compute_common_shock
+from iaas_sim.core.ar1 import sample_common_shock
 from iaas_sim.core.calendar import HOURS_PER_WEEK
 from iaas_sim.core.distributions import compute_vms_moment, sample_vms
-from iaas_sim.core.pooling import Book, Classes, Settings, compute_month_pool
+from iaas_sim.core.pooling import Book, Classes, Settings, sample_month_pool
 from iaas_sim.core.profiles import PROFILE_TABLE, profile_matrix
 from iaas_sim.engine.guard import DEFAULT_LIMITS, Limits, check_curve
 from iaas_sim.scenario import Scenario
@@ -169,11 +169,11 @@ def _replicate(
     )
     shock = None
     if spec.correlation > 0:
-        shock, _ = compute_common_shock(
+        shock, _ = sample_common_shock(
             spec.common_autocorrelation, float(rng.standard_normal()), n_hours, rng
         )
     shapes = profile_matrix()
-    pool = compute_month_pool(
+    pool = sample_month_pool(
         book,
         mix.classes,
         0,

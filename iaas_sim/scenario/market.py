@@ -198,7 +198,7 @@ class PartnerType(Frozen):
     (their discount); hosters buy VMs to serve their own customers."""
 
     name: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
-    """Identifier used in outputs (``revenue_partner_type_<name>``) [-]."""
+    """Identifier used in outputs (``partner_type_revenue_<name>``) [-]."""
     kind: Literal["integrator", "isv", "wholesaler", "hoster"] = "integrator"
     """What the partner does; ISVs' customers count as brought by the marketplace [-]."""
     recruited_per_month: PeopleSchedule = 0.0

@@ -7,21 +7,30 @@ import pandas as pd
 import pytest
 
 import iaas_sim as sim
-from iaas_sim.engine.ledger import OPEX_LINES, STREAMS
-from iaas_sim.scenario.types import CHANNELS
+from iaas_sim.engine.columns import PREFIXES, check_columns, monthly_columns, totals
 from tests.conftest import ROOT, SCENARIOS
 
 
 def check_identities(m: pd.DataFrame) -> None:
-    """The identities of DESIGN.md, to rounding."""
+    """The identities of DESIGN.md, to rounding: every column is the registry's, each family
+    sums to its total, and the accounting identities hold."""
+    prefix = PREFIXES["revenue by partner type"]
+    types = [c.removeprefix(prefix) for c in m.columns if c.startswith(prefix)]
+    registry = monthly_columns(types)
+    check_columns(list(m.columns), [c.name for c in registry])
+    for c in registry:  # a prefix names one family only
+        for family, p in PREFIXES.items():
+            assert c.name.startswith(p) == (c.family == family), (c.name, family)
     scale = max(1.0, float(m["revenue"].abs().max()), float(m["opex"].abs().max()))
     tol = 1e-9 * scale
-    streams = sum(m[f"revenue_{s}"] for s in STREAMS)
-    channels = sum(m[f"revenue_channel_{c}"] for c in CHANNELS)
-    opex = sum(m[f"opex_{line}"] for line in OPEX_LINES)
-    np.testing.assert_allclose(streams, m["revenue"], atol=tol)
-    np.testing.assert_allclose(channels, m["revenue"], atol=tol)
-    np.testing.assert_allclose(opex, m["opex"], atol=tol)
+    sums = totals(registry)
+    assert set(sums) == {"revenue", "opex"} | ({"channel_revenue_partners"} if types else set())
+    assert len(sums["revenue"]) == 4 + 3  # four streams and three channels
+    for total, parts in sums.items():
+        families = {c.family for c in registry if c.name in parts}
+        for family in families:  # each family on its own sums to the total
+            named = [c.name for c in registry if c.name in parts and c.family == family]
+            np.testing.assert_allclose(sum(m[c] for c in named), m[total], atol=tol)
     np.testing.assert_allclose(m["ebitda"], m["revenue"] - m["opex"], atol=tol)
     np.testing.assert_allclose(m["ebit"], m["ebitda"] - m["depreciation"], atol=tol)
     np.testing.assert_allclose(m["cumulative_cash"], m["cash_flow"].cumsum(), atol=tol * len(m))
@@ -31,11 +40,6 @@ def check_identities(m: pd.DataFrame) -> None:
     # Capacity never shrinks, so a month's served VM-hours fit in its month-end capacity.
     assert (m["vm_hours_served"] <= m["capacity_vms"] * hours + 1e-6).all()
     assert (m["revenue"] >= 0).all()
-    types = [c for c in m.columns if c.startswith("revenue_partner_type_")]
-    if types:
-        np.testing.assert_allclose(
-            sum(m[c] for c in types), m["revenue_channel_partners"], atol=tol
-        )
     # The customer count moves only by admissions and departures.
     flow = m["customers"].shift(1, fill_value=0) + m["new_customers"] - m["churned_customers"]
     np.testing.assert_array_equal(m["customers"], flow)
@@ -62,7 +66,7 @@ def test_cloudwatt_h2_2014_reproduces_the_sources(shipped_results: dict[str, sim
     assert m.loc["2014-06", "sales_reps"] == 8
     assert m.loc["2014-12", "sales_reps"] == 0  # direct sales closed in the 2014 pivot
     assert 30 <= m.loc["2014-09", "partners_recruited"] <= 55  # ~40 partners
-    assert h2["revenue_channel_direct_sales"].sum() < 0.1 * h2["revenue"].sum()
+    assert h2["channel_revenue_direct_sales"].sum() < 0.1 * h2["revenue"].sum()
 
 
 def test_cloudwatt_h2_2014_holds_across_seeds() -> None:

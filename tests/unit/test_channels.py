@@ -29,7 +29,7 @@ def test_customers_too_big_for_the_web_shop_go_to_sales_with_their_size() -> Non
         },
     )
     m = sim.simulate(sc, seed=1).monthly
-    assert (m["revenue_channel_web"] == 0).all()
+    assert (m["channel_revenue_web"] == 0).all()
     assert m["customers"].iloc[-1] > 100
     # Every customer (always on, no noise, no churn) runs exactly its 10 VMs: the last hour
     # of the month, when all of them are in, is the peak.

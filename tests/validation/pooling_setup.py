@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from iaas_sim.core.ar1 import compute_common_shock
-from iaas_sim.core.pooling import Book, Classes, MonthPool, Settings, compute_month_pool
+from iaas_sim.core.ar1 import sample_common_shock
+from iaas_sim.core.pooling import Book, Classes, MonthPool, Settings, sample_month_pool
 
 FLAT = np.ones((1, 168))
 HOURS = 720
@@ -60,7 +60,7 @@ def run_months(
         active = np.flatnonzero((book.start < t0 + hours) & (book.end > t0))
         shock = None
         if correlation > 0:
-            shock, shock_state = compute_common_shock(common_phi, shock_state, hours, rng)
+            shock, shock_state = sample_common_shock(common_phi, shock_state, hours, rng)
         month = replace(
             book,
             vms=book.vms[active],
@@ -71,7 +71,7 @@ def run_months(
             end=book.end[active],
             group=book.group[active],
         )
-        pool = compute_month_pool(
+        pool = sample_month_pool(
             month,
             classes,
             t0,

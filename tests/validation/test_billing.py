@@ -128,13 +128,13 @@ def test_partner_discount_touches_only_partner_revenue() -> None:
         ),
         seed=5,
     ).monthly
-    np.testing.assert_array_equal(discounted["revenue_channel_web"], full["revenue_channel_web"])
-    ratio = discounted["revenue_channel_partners"] / full["revenue_channel_partners"]
+    np.testing.assert_array_equal(discounted["channel_revenue_web"], full["channel_revenue_web"])
+    ratio = discounted["channel_revenue_partners"] / full["channel_revenue_partners"]
     assert ((ratio > 0.6 - 1e-12) & (ratio < 0.9 + 1e-12)).all()
     assert (ratio < 1).all()
     np.testing.assert_allclose(
         discounted["partner_discounts"],
-        full["revenue_channel_partners"] - discounted["revenue_channel_partners"],
+        full["channel_revenue_partners"] - discounted["channel_revenue_partners"],
         rtol=1e-9,
     )
     assert (full["partner_discounts"] == 0).all()

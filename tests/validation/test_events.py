@@ -75,7 +75,7 @@ def test_a_pivot_closes_a_channel_and_its_costs() -> None:
     m = sim.simulate(sc, seed=3).monthly
     assert m["opex_sales_force"].tolist() == [100000.0] * 3 + [0.0] * 3
     assert m["sales_reps"].tolist() == [10.0] * 3 + [0.0] * 3
-    direct = m["revenue_channel_direct_sales"]
+    direct = m["channel_revenue_direct_sales"]
     assert (direct.iloc[1:3] > 0).all()
     # Customers signed before the pivot stay (no churn); nobody new comes through sales.
     assert (

@@ -39,8 +39,8 @@ def test_customers_go_to_types_in_proportion_to_reach() -> None:
     m = sim.simulate(tiny(**TWO_TYPES), seed=1).monthly
     # Reach 20 + 90 = 110 a month, well below demand: about 110 new customers a month.
     assert m["new_customers"].mean() == pytest.approx(110, abs=4 * np.sqrt(110 / 6))
-    a, b = m["revenue_partner_type_integrators"], m["revenue_partner_type_wholesalers"]
-    np.testing.assert_allclose(a + b, m["revenue_channel_partners"], rtol=1e-12)
+    a, b = m["partner_type_revenue_integrators"], m["partner_type_revenue_wholesalers"]
+    np.testing.assert_allclose(a + b, m["channel_revenue_partners"], rtol=1e-12)
     # Same 4-VM customers; revenue shares 20 x 0.9 : 90 x 0.7 by reach and discount.
     share = a.sum() / (a.sum() + b.sum())
     assert share == pytest.approx(20 * 0.9 / (20 * 0.9 + 90 * 0.7), abs=0.03)
@@ -66,7 +66,7 @@ def test_partners_own_use_is_billed_at_their_discount() -> None:
     # Own use is always on with small fluctuations around 40 VMs: the mean is exact only
     # in expectation, so compare revenue per VM-hour served, which is exact.
     np.testing.assert_allclose(
-        m["revenue_partner_type_hosters"] / m["vm_hours_served"], 0.05 * 0.75, rtol=1e-12
+        m["partner_type_revenue_hosters"] / m["vm_hours_served"], 0.05 * 0.75, rtol=1e-12
     )
     assert m["vms_avg"].mean() == pytest.approx(40.0, rel=0.02)
     assert (m["partners_active"] == 4).all()
@@ -110,9 +110,9 @@ def test_isv_customers_buy_the_solution_on_the_marketplace() -> None:
     assert 30 < partner_customers < 70  # about half of 100, all of them ISV customers
     np.testing.assert_allclose(m["revenue_marketplace"], 0.3 * m["isv_solution_revenue"])
     # The marketplace share counts in the ISV's channel revenue; web customers buy none.
-    usage_web = m["revenue_channel_web"]
+    usage_web = m["channel_revenue_web"]
     assert (usage_web > 0).all()
-    np.testing.assert_allclose(m["revenue_channel_partners"] + usage_web, m["revenue"])
+    np.testing.assert_allclose(m["channel_revenue_partners"] + usage_web, m["revenue"])
 
 
 def test_an_event_opens_a_new_partner_programme() -> None:
@@ -140,8 +140,8 @@ def test_an_event_opens_a_new_partner_programme() -> None:
         }
     )
     m = sim.simulate(sc, seed=3).monthly
-    assert (m["revenue_partner_type_wholesalers"].iloc[:2] == 0).all()
-    assert (m["revenue_partner_type_wholesalers"].iloc[3:] > 0).all()
+    assert (m["partner_type_revenue_wholesalers"].iloc[:2] == 0).all()
+    assert (m["partner_type_revenue_wholesalers"].iloc[3:] > 0).all()
     assert m["events"].iloc[2] == "wholesale programme"
 
 
@@ -192,7 +192,7 @@ def test_initial_customers_follow_reach_not_partner_counts() -> None:
     )
     m = sim.simulate(sc).monthly
     assert m["customers"].iloc[0] == 50  # the existing base is not capped by reach
-    assert (m["revenue_partner_type_hosters"] == 0).all()
+    assert (m["partner_type_revenue_hosters"] == 0).all()
 
 
 def test_discounts_left_out_come_from_the_level_below_per_environment() -> None:

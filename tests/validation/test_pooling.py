@@ -214,7 +214,7 @@ def test_customers_changing_cohort_take_their_share_of_the_fluctuation(mode: str
     cv^2 sum(v^2) over the movers and covaries by phi cv^2 sum(v^2) with group 0's last."""
     from dataclasses import replace
 
-    from iaas_sim.core.pooling import compute_month_pool
+    from iaas_sim.core.pooling import sample_month_pool
 
     n, cv, phi, reps = 40, 0.4, 0.7, 3000
     vms = np.arange(1, n + 1, dtype=float) % 5 + 1
@@ -224,7 +224,7 @@ def test_customers_changing_cohort_take_their_share_of_the_fluctuation(mode: str
     for r in range(reps):
         rng = np.random.default_rng(r)
         book = make_book(n, rng, vms=vms)
-        first = compute_month_pool(
+        first = sample_month_pool(
             book, classes, 0, np.full(1, 1e9), 0, FLAT, 2, rng, settings=Settings(mode=mode)
         )
         moved = replace(
@@ -233,7 +233,7 @@ def test_customers_changing_cohort_take_their_share_of_the_fluctuation(mode: str
             held=np.full(n, -1) if first.held is None else first.held,
             group=np.where(movers, 1, 0),
         )
-        second = compute_month_pool(
+        second = sample_month_pool(
             moved,
             classes,
             1,
@@ -260,9 +260,9 @@ def test_customers_changing_cohort_take_their_share_of_the_fluctuation(mode: str
 
 
 def test_a_book_with_customers_not_there_in_the_month_is_refused() -> None:
-    from iaas_sim.core.pooling import compute_month_pool
+    from iaas_sim.core.pooling import sample_month_pool
 
     rng = np.random.default_rng(0)
     book = make_book(3, rng, start=np.array([0, 0, 24]), end=np.array([99, 99, 99]))
     with pytest.raises(ValueError, match="active in the month"):
-        compute_month_pool(book, one_class(0.2, 0.5), 0, np.full(24, 1e9), 0, FLAT, 1, rng)
+        sample_month_pool(book, one_class(0.2, 0.5), 0, np.full(24, 1e9), 0, FLAT, 1, rng)

@@ -48,7 +48,7 @@ def test_a_ten_percent_list_cut_cuts_partner_margins_by_ten_percent() -> None:
         m["partner_margin"], 40 * hours * np.array([0.01] * 3 + [0.009] * 3), rtol=1e-12
     )
     np.testing.assert_allclose(
-        m["revenue_channel_partners"], 40 * hours * np.array([0.04] * 3 + [0.036] * 3), rtol=1e-12
+        m["channel_revenue_partners"], 40 * hours * np.array([0.04] * 3 + [0.036] * 3), rtol=1e-12
     )
 
 

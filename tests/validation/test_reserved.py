@@ -66,6 +66,6 @@ def test_partner_discount_applies_to_reserved_hours() -> None:
     )
     m = sim.simulate(sc).monthly
     np.testing.assert_allclose(
-        m["revenue_channel_partners"], 40 * HOURS * (90.0 / 2192 + 0.05 * 0.8 * 0.5), rtol=1e-12
+        m["channel_revenue_partners"], 40 * HOURS * (90.0 / 2192 + 0.05 * 0.8 * 0.5), rtol=1e-12
     )
     np.testing.assert_allclose(m["partner_margin_per_vm_hour"], 0.05 * 0.2 * 0.5, rtol=1e-12)

@@ -12,7 +12,7 @@ import pytest
 from scipy import stats
 
 import iaas_sim as sim
-from iaas_sim.core.uncertain import compute_iman_conover, compute_quantiles
+from iaas_sim.core.uncertain import compute_quantiles, sample_iman_conover
 from iaas_sim.scenario.uncertain import (
     BetaInput,
     DiscreteInput,
@@ -73,7 +73,7 @@ def test_iman_conover_gives_the_rank_correlation_and_keeps_the_marginals(rank: f
     n = 2000
     draws = np.column_stack([rng.lognormal(0, 1, n), rng.uniform(0, 1, n), rng.normal(0, 1, n)])
     target = np.array([[1.0, rank, 0.0], [rank, 1.0, 0.0], [0.0, 0.0, 1.0]])
-    mixed = compute_iman_conover(draws, target, np.random.default_rng(3))
+    mixed = sample_iman_conover(draws, target, np.random.default_rng(3))
     for j in range(3):
         np.testing.assert_array_equal(np.sort(mixed[:, j]), np.sort(draws[:, j]))
     rho = stats.spearmanr(mixed).statistic
@@ -201,7 +201,7 @@ def test_iman_conover_with_fewer_replications_than_inputs_does_not_fail() -> Non
     target = np.full((4, 4), 0.3) + 0.7 * np.eye(4)
     for n in (3, 4, 5):
         draws = rng.random((n, 4))
-        out = compute_iman_conover(draws, target, np.random.default_rng(n))
+        out = sample_iman_conover(draws, target, np.random.default_rng(n))
         for j in range(4):
             np.testing.assert_array_equal(np.sort(out[:, j]), np.sort(draws[:, j]))
 
