@@ -64,7 +64,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name == "__version__":
-        from iaas_sim.engine.simulate import package_version
+        from iaas_sim.util.version import package_version
 
         return package_version()
     if name in _WHERE:

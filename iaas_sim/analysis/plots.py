@@ -355,7 +355,7 @@ def make_pooling_figure(curve: PoolingCurve) -> Figure:
 
 def save_figure(fig: Figure, path: str | Path, dpi: int = 120) -> Path:
     """Save through a temporary file renamed into place."""
-    from iaas_sim.engine.result import atomic_write
+    from iaas_sim.util.files import atomic_write
 
     target = Path(path)
     return atomic_write(target, lambda p: fig.savefig(p, dpi=dpi, format=target.suffix[1:]))

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +11,8 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from iaas_sim.util.files import atomic_write
 
 MONTHLY_CSV = "monthly.csv"
 MONTHLY_PARQUET = "monthly.parquet"
@@ -65,43 +64,6 @@ def load_result(out_dir: str | Path) -> Result:
     monthly.index = pd.PeriodIndex(monthly.index, freq="M", name="month")
     document = json.loads((out / METRICS_JSON).read_text())
     return Result(monthly, document["metrics"], document["metadata"])
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make a rename durable (where the system allows opening a folder)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def atomic_write(path: Path, write: Callable[[str], Any]) -> Path:
-    """Call ``write`` on a temporary name in ``path``'s folder, then rename it to ``path``."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())
-        with open(tmp, "rb") as done:  # on disk before the name says it is there
-            os.fsync(done.fileno())
-        os.replace(tmp, path)
-        _sync_folder(path.parent)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _json_safe(value: Any) -> Any:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from importlib.metadata import PackageNotFoundError, version
 from numbers import Integral
 from pathlib import Path
 from typing import Any
@@ -20,13 +19,7 @@ from iaas_sim.engine.world import World
 from iaas_sim.scenario import Problem, Scenario, ScenarioError, load_scenario, scenario_hash
 from iaas_sim.scenario.overrides import apply_overrides
 from iaas_sim.scenario.uncertain import integer_paths
-
-
-def package_version() -> str:
-    try:
-        return version("iaas-sim")
-    except PackageNotFoundError:  # running from a source tree that is not installed
-        return "0+unknown"
+from iaas_sim.util.version import package_version
 
 
 def simulate(

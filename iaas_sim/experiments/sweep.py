@@ -153,7 +153,7 @@ def sweep(
         scheduler=scheduler,
     )
     table = dataset.read([name for name, _ in named])
-    from iaas_sim.engine.result import atomic_write
+    from iaas_sim.util.files import atomic_write
 
     atomic_write(Path(out) / "sweep.csv", lambda p: table.to_csv(p, index=False))
     return table
