@@ -16,7 +16,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from iaas_sim.engine import Result, load_result, simulate
+    from iaas_sim.engine import Result, columns, load_result, simulate
     from iaas_sim.experiments import (
         MonteCarloResult,
         PoolingCurve,
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 _WHERE = {
     "Result": "iaas_sim.engine",
+    "columns": "iaas_sim.engine",
     "load_result": "iaas_sim.engine",
     "simulate": "iaas_sim.engine",
     "MonteCarloResult": "iaas_sim.experiments",
@@ -51,6 +52,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "__version__",
+    "columns",
     "load_result",
     "load_scenario",
     "monte_carlo",

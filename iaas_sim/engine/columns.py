@@ -19,7 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+import pandas as pd
+
+from iaas_sim.scenario import Scenario, load_scenario
 from iaas_sim.scenario.types import CHANNELS, SLA_TIERS
 
 COUNT = "count"
@@ -248,3 +253,24 @@ def check_columns(
             f"(iaas_sim/engine/columns.py): not declared {extra}, declared but missing "
             f"{missing}" + ("" if extra or missing else ", same names in another order")
         )
+
+
+def columns(scenario: Scenario | str | Path | dict[str, Any] | None = None) -> pd.DataFrame:
+    """Every monthly column and every metric: ``name``, ``unit``, ``family``,
+    ``description``, ``sums_to`` (empty when not part of a sum) and ``table`` (``monthly``
+    or ``metrics``). With a scenario, its partner types are named; without one, a single
+    ``partner_type_revenue_<type>`` row stands for them."""
+    types = None
+    if scenario is not None:
+        types = [t.name for t in load_scenario(scenario).channels.partners.types]
+    rows = [(c, "monthly") for c in monthly_columns(types)] + [(c, "metrics") for c in METRICS]
+    return pd.DataFrame(
+        {
+            "name": [c.name for c, _ in rows],
+            "unit": [c.unit for c, _ in rows],
+            "family": [c.family for c, _ in rows],
+            "description": [c.description for c, _ in rows],
+            "sums_to": [c.sums_to or "" for c, _ in rows],
+            "table": [t for _, t in rows],
+        }
+    )

@@ -33,6 +33,25 @@ from iaas_sim.scenario.model import Scenario
 from iaas_sim.scenario.operations import Finance
 from iaas_sim.scenario.types import CHANNELS, SLA_TIERS
 
+LEDGER_COLUMNS = frozenset(
+    {
+        "revenue",
+        "opex",
+        "capex",
+        "depreciation",
+        "deferred_revenue",
+        "ebitda",
+        "ebit",
+        "collections",
+        "free_cash_flow",
+        "funding",
+        "cash_flow",
+        "cumulative_cash",
+        "cumulative_free_cash_flow",
+    }
+)
+"""The columns the ledger computes (the close gives the others)."""
+
 
 @dataclass(frozen=True)
 class Books:
@@ -56,7 +75,11 @@ class Books:
 def compute_monthly(books: Books, finance: Finance, partner_types: Sequence[str]) -> pd.DataFrame:
     """The monthly table, its columns and totals as the registry declares them."""
     registry = monthly_columns(partner_types)
+    names = [c.name for c in registry]
     rows = pd.DataFrame(books.rows)
+    check_columns(
+        sorted(rows.columns), sorted(set(names) - LEDGER_COLUMNS), "the monthly close's columns"
+    )
     rows.index = pd.PeriodIndex(books.month_starts[:-1], freq="M", name="month")
     streams = members(registry, REVENUE_STREAM)
     rows["revenue"] = sum(rows[s] for s in streams)
@@ -84,8 +107,6 @@ def compute_monthly(books: Books, finance: Finance, partner_types: Sequence[str]
     rows["cash_flow"] = st.cash_flow
     rows["cumulative_cash"] = st.cumulative_cash
     rows["cumulative_free_cash_flow"] = st.cumulative_free_cash_flow
-    names = [c.name for c in registry]
-    check_columns(sorted(rows.columns), sorted(names))
     return rows[names]
 
 

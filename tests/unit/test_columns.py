@@ -1,0 +1,86 @@
+"""The registry of outputs: it covers every column and metric, names one family per prefix,
+and a column it does not declare fails the run."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+import iaas_sim as sim
+from iaas_sim.core.streams import make_streams
+from iaas_sim.engine.columns import PREFIXES, RegistryError, monthly_columns
+from iaas_sim.engine.ledger import compute_monthly
+from iaas_sim.engine.world import World
+from tests.conftest import tiny
+
+
+def test_the_registry_covers_every_shipped_table_and_metric(
+    shipped_results: dict[str, sim.Result],
+) -> None:
+    for name, res in shipped_results.items():
+        table = sim.columns(f"scenarios/{name}.toml")
+        monthly = table[table["table"] == "monthly"]
+        assert monthly["name"].tolist() == list(res.monthly.columns), name
+        assert table[table["table"] == "metrics"]["name"].tolist() == list(res.metrics), name
+        assert (table["description"].str.len() > 0).all()
+        assert set(table["sums_to"]) - {""} <= set(monthly["name"])
+
+
+def test_columns_lists_name_unit_family_description_and_total() -> None:
+    table = sim.columns()
+    assert list(table.columns) == ["name", "unit", "family", "description", "sums_to", "table"]
+    row = table.set_index("name").loc["partner_type_revenue_<type>"]
+    assert (row["family"], row["sums_to"]) == (
+        "revenue by partner type",
+        "channel_revenue_partners",
+    )
+    streams = table[table["family"] == "revenue stream"]
+    assert streams["name"].tolist() == [
+        "revenue_usage",
+        "revenue_reserved",
+        "revenue_marketplace",
+        "revenue_sla_credits",
+    ]
+    assert set(streams["sums_to"]) == {"revenue"}
+
+
+def test_a_prefix_names_one_family_only() -> None:
+    for column in monthly_columns(["a", "b"]):
+        for family, prefix in PREFIXES.items():
+            assert column.name.startswith(prefix) == (column.family == family), column
+    names = [c.name for c in monthly_columns(["a"])]
+    assert len(names) == len(set(names))
+
+
+def world_books() -> tuple[World, sim.Scenario]:
+    sc = tiny()
+    world = World(sc, make_streams(1))
+    world.run()
+    return world, sc
+
+
+def test_a_column_the_registry_does_not_declare_fails_the_run() -> None:
+    world, sc = world_books()
+    books = world.books()
+    for row in books.rows:
+        row["revenue_gpu"] = 1.0  # a new stream someone forgot to declare
+    with pytest.raises(RegistryError, match="not declared \\['revenue_gpu'\\]"):
+        compute_monthly(books, sc.finance, ["resellers"])
+
+
+def test_a_declared_column_the_close_forgot_fails_the_run() -> None:
+    world, sc = world_books()
+    books = world.books()
+    rows = [{k: v for k, v in row.items() if k != "opex_power"} for row in books.rows]
+    with pytest.raises(RegistryError, match="declared but missing \\['opex_power'\\]"):
+        compute_monthly(dataclasses.replace(books, rows=rows), sc.finance, ["resellers"])
+
+
+def test_totals_come_from_the_registry() -> None:
+    world, sc = world_books()
+    monthly = compute_monthly(world.books(), sc.finance, ["resellers"])
+    streams = [c.name for c in monthly_columns(["resellers"]) if c.family == "revenue stream"]
+    np.testing.assert_array_equal(monthly["revenue"], sum(monthly[s] for s in streams))
+    assert (monthly["revenue"] > 0).all()
