@@ -274,3 +274,13 @@ def columns(scenario: Scenario | str | Path | dict[str, Any] | None = None) -> p
             "table": [t for _, t in rows],
         }
     )
+
+
+def markdown(table: pd.DataFrame) -> str:
+    """A ``columns()`` table (one of its ``table`` values) as the Markdown table the README
+    shows."""
+    lines = ["| name | unit | family | meaning | sums to |", "|---|---|---|---|---|"]
+    for row in table.itertuples(index=False):
+        total = f"`{row.sums_to}`" if row.sums_to else ""
+        lines.append(f"| `{row.name}` | {row.unit} | {row.family} | {row.description} | {total} |")
+    return "\n".join(lines) + "\n"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from iaas_sim.scenario import Problem, Scenario, ScenarioError
@@ -328,11 +329,12 @@ def check_curve(spec: Any, limits: Limits = DEFAULT_LIMITS) -> float:
 
 
 def command_line_limits() -> Limits:
-    """The command line's limits: ``MEMORY_SHARE`` of the memory available when it
-    starts and of the process's address-space cap (``ulimit -v``), at most the default;
-    and the default time."""
-    free = available_memory()
-    memory = min(DEFAULT_MEMORY_BYTES, MEMORY_SHARE * free) if free else DEFAULT_MEMORY_BYTES
+    """The command line's limits: ``MEMORY_SHARE`` of the machine's memory (physical, or
+    the container's cap when lower) and of the process's address-space cap (``ulimit -v``),
+    at most the default; and the default time. None of these moves with the machine's
+    load, so the verdict on given inputs is the same at a quiet moment and a busy one."""
+    total = machine_memory()
+    memory = min(DEFAULT_MEMORY_BYTES, MEMORY_SHARE * total) if total else DEFAULT_MEMORY_BYTES
     try:
         import resource
 
@@ -344,20 +346,23 @@ def command_line_limits() -> Limits:
     return Limits(memory, DEFAULT_SECONDS)
 
 
-def available_memory() -> float:
-    """Memory available now, in bytes (``MemAvailable``; the physical memory elsewhere; 0
-    when unknown)."""
+def machine_memory() -> float:
+    """The memory this process may ever have, in bytes: the physical memory, or the cgroup's
+    cap (``memory.max``) when lower; 0 when unknown. Not the memory free now, which moves
+    with the load."""
     try:
-        with open("/proc/meminfo") as info:
-            for line in info:
-                if line.startswith("MemAvailable:"):
-                    return float(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+        physical = float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
     except (ValueError, OSError, AttributeError):
-        return 0.0
+        physical = 0.0
+    caps = [physical] if physical > 0 else []
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            text = Path(path).read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit() and 0 < int(text) < 2**60:
+            caps.append(float(text))
+    return min(caps, default=0.0)
 
 
 def _at_event_peaks(sc: Scenario, changes: list[Change]) -> Scenario:

@@ -84,3 +84,17 @@ def test_totals_come_from_the_registry() -> None:
     streams = [c.name for c in monthly_columns(["resellers"]) if c.family == "revenue stream"]
     np.testing.assert_array_equal(monthly["revenue"], sum(monthly[s] for s in streams))
     assert (monthly["revenue"] > 0).all()
+
+
+def test_the_readme_tables_are_the_registry() -> None:
+    from iaas_sim.engine.columns import markdown
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    table = sim.columns()
+    for which in ("monthly", "metrics"):
+        start = readme.index(f"<!-- columns: {which} ")
+        body = readme[readme.index("\n", start) + 1 : readme.index("<!-- /columns -->", start)]
+        assert body == markdown(table[table["table"] == which]), (
+            f"README's {which} table is not the registry's: paste `iaas-sim columns --markdown`"
+        )
