@@ -1,123 +1,46 @@
-"""Running batches of replications: in this process, or in local worker processes.
+"""Running batches of replications: in this process, in local worker processes, or on a
+Dask cluster (``dask_executor``).
 
 Every replication carries its own child ``SeedSequence``, so results do not depend on how
-replications are batched or on the number of workers."""
+replications are batched or on the number of workers. The tasks themselves are in
+``tasks`` (re-exported here)."""
 
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from iaas_sim.engine.guard import DEFAULT_LIMITS, Limits
-from iaas_sim.engine.simulate import simulate
-from iaas_sim.scenario.errors import Problem, ScenarioError
-from iaas_sim.scenario.model import Scenario
-
-
-class OptionError(ValueError):
-    """A bad experiment setting, tied to the command-line option that sets it."""
-
-    def __init__(self, option: str, message: str) -> None:
-        self.option = option
-        super().__init__(message)
-
-
-DEFAULT_COLUMNS: tuple[str, ...] = (
-    "cumulative_cash",
-    "cumulative_free_cash_flow",
-    "revenue",
-    "ebitda",
-    "utilisation",
-    "vms_avg",
-    "customers",
+from iaas_sim.experiments.dask_executor import run_on_dask
+from iaas_sim.experiments.options import OptionError
+from iaas_sim.experiments.tasks import (
+    DEFAULT_COLUMNS,
+    Outcome,
+    Task,
+    flatten_metrics,
+    replication_error,
+    run_task,
 )
-"""Monthly columns kept from each replication for quantile bands."""
 
-
-@dataclass(frozen=True)
-class Task:
-    """Replications of one scenario (a sweep point)."""
-
-    scenario: Scenario
-    seeds: Sequence[np.random.SeedSequence]
-    columns: tuple[str, ...]
-    labels: Sequence[dict[str, Any]]
-    """One dict per replication, copied into its row of metrics."""
-    inputs: Sequence[dict[str, float] | None] | None = None
-    """Per replication, the uncertain inputs' values (None: drawn by the replication)."""
-    limits: Limits | None = DEFAULT_LIMITS
-    """The resource guard's limits for each replication (None: checked before)."""
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """Per replication: flat metrics, and the kept monthly columns."""
-
-    rows: list[dict[str, Any]]
-    series: list[dict[str, np.ndarray]]
-
-
-def flatten_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
-    """Scalar metrics; dicts become ``<name>_<key>`` columns
-    (``revenue_by_year`` -> ``revenue_2014``…)."""
-    flat: dict[str, Any] = {}
-    for key, value in metrics.items():
-        if isinstance(value, dict):
-            prefix = "revenue" if key.startswith("revenue_by_") else key
-            flat.update({f"{prefix}_{k}": v for k, v in value.items()})
-        else:
-            flat[key] = value
-    return flat
-
-
-def run_task(task: Task) -> Outcome:
-    """Simulate every replication of a task (in whichever process it lands)."""
-    rows, series = [], []
-    inputs = task.inputs if task.inputs is not None else [None] * len(task.seeds)
-    for seed, label, given in zip(task.seeds, task.labels, inputs, strict=True):
-        try:
-            res = simulate(task.scenario, seed=seed, inputs=given, limits=task.limits)
-        except Exception as exc:  # named with what reproduces it, not only the library's words
-            raise replication_error(exc, seed, label, given) from None
-        drawn = res.metadata.get("inputs", {})
-        rows.append({**label, **drawn, **flatten_metrics(res.metrics)})
-        series.append({c: res.monthly[c].to_numpy() for c in task.columns})
-    return Outcome(rows, series)
-
-
-def replication_error(
-    exc: Exception, seed: np.random.SeedSequence, label: dict[str, Any], inputs: Any
-) -> ScenarioError:
-    """A failed replication as a refusal naming the replication, its seed and its inputs
-    (``simulate(scenario, seed=SeedSequence(entropy, spawn_key=...))`` reproduces it)."""
-    where = ", ".join(f"{k} {v}" for k, v in label.items() if k in ("point", "replication"))
-    given = {k: v for k, v in label.items() if k not in ("point", "replication")}
-    given.update(inputs or {})
-    shown = ", ".join(
-        f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}" for k, v in given.items()
-    )
-    why = (
-        "; ".join(f"{p.path}: {p.message}" if p.path else p.message for p in exc.problems)
-        if isinstance(exc, ScenarioError)
-        else f"{type(exc).__name__}: {exc}"
-    )
-    seed_text = f"SeedSequence(entropy={seed.entropy}, spawn_key={tuple(seed.spawn_key)})"
-    return ScenarioError(
-        [
-            Problem(
-                where or "replication",
-                f"failed with seed {seed_text}"
-                + (f" and inputs {shown}" if shown else "")
-                + f": {why}",
-            )
-        ]
-    )
+__all__ = [
+    "DEFAULT_COLUMNS",
+    "OptionError",
+    "Outcome",
+    "Progress",
+    "Task",
+    "batch_count",
+    "flatten_metrics",
+    "replication_error",
+    "resolve_jobs",
+    "run_task",
+    "run_tasks",
+    "split_batches",
+]
 
 
 def resolve_jobs(n_jobs: int | None) -> int:
@@ -156,25 +79,35 @@ def run_tasks(
             progress(len(tasks[k].seeds))
 
     if scheduler is not None:
-        from iaas_sim.experiments.dask_executor import run_on_dask
-
         run_on_dask(tasks, scheduler, finished)
     elif jobs == 1 or len(tasks) <= 1:
         for k, task in enumerate(tasks):
             finished(k, run_task(task))
     else:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
-            futures = {pool.submit(run_task, task): k for k, task in enumerate(tasks)}
-            try:
-                for future in as_completed(futures):
-                    finished(futures[future], future.result())
-            except BaseException:  # Ctrl-C, a failed task: stop the workers now
-                processes = list(getattr(pool, "_processes", {}).values())
-                pool.shutdown(wait=False, cancel_futures=True)
-                for process in processes:  # or they would run what was queued to them
-                    process.terminate()
-                raise
+        run_in_pool(tasks, min(jobs, len(tasks)), finished)
     return [results[k] for k in range(len(tasks))]
+
+
+def run_in_pool(
+    tasks: list[Task], n_workers: int, finished: Callable[[int, Outcome], None]
+) -> None:
+    """Run tasks in ``n_workers`` local processes, calling ``finished(k, outcome)`` here as
+    each completes. On any exception (Ctrl-C, a failed task) the workers are terminated at
+    once: a pool shut down without waiting still runs what was queued to its workers, and
+    a worker interrupted by Ctrl-C goes on with the next task."""
+    others = set(multiprocessing.active_children())
+    with ProcessPoolExecutor(max_workers=n_workers) as pool:
+        try:
+            futures = {pool.submit(run_task, task): k for k, task in enumerate(tasks)}
+            for future in as_completed(futures):
+                finished(futures[future], future.result())
+        except BaseException:
+            # The pool's workers are the children of this process it started.
+            workers = set(multiprocessing.active_children()) - others
+            pool.shutdown(wait=False, cancel_futures=True)
+            for worker in workers:
+                worker.terminate()
+            raise
 
 
 def batch_count(n_replications: int, n_jobs: int | None) -> int:

@@ -1,5 +1,6 @@
 """A Dask worker killed in the middle of a sweep: the scheduler runs its lost tasks again
-elsewhere, and the sweep completes with the same table as an undisturbed run."""
+elsewhere, and the sweep completes with the same table as an undisturbed run. The workers of
+a cluster started for a run get the allocator settings they are meant to."""
 
 from __future__ import annotations
 
@@ -55,3 +56,19 @@ def test_sweep_survives_a_worker_killed_mid_run(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(table, undisturbed)
     assert len(table) == 8 * 3
     assert not table.duplicated(["point", "replication"]).any()
+
+
+def test_a_local_cluster_starts_its_workers_with_the_allocator_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pytest.importorskip("distributed")
+    from iaas_sim.experiments.dask_executor import WORKER_ENVIRON, connect
+
+    for name in WORKER_ENVIRON:  # one set in this process would win (Dask's rule)
+        monkeypatch.delenv(name, raising=False)
+    client, close = connect("local:1")
+    try:
+        seen = client.run(lambda: {name: os.environ.get(name) for name in WORKER_ENVIRON})
+    finally:
+        close()
+    assert list(seen.values()) == [WORKER_ENVIRON]

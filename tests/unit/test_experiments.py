@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import iaas_sim as sim
+from iaas_sim.experiments import executor
 from iaas_sim.experiments.executor import split_batches
 from tests.conftest import tiny
 
@@ -22,6 +28,39 @@ def test_batches_cover_every_replication_once() -> None:
     for n, k in [(1, 4), (10, 3), (7, 7), (100, 8)]:
         batches = split_batches(n, k)
         assert [i for b in batches for i in b] == list(range(n))
+
+
+def _quick_fail_or_sleep(task: SimpleNamespace) -> None:
+    if task.kind == "fail":
+        deadline = time.monotonic() + 60
+        while not task.seen.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)  # until the parent has taken the quick batch's outcome
+        raise RuntimeError("this batch fails")
+    if task.kind == "sleep":
+        time.sleep(120)
+
+
+def test_a_failed_batch_ends_the_local_workers_at_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Left alone, the workers would sleep through the batches queued to them (minutes).
+    monkeypatch.setattr(executor, "run_task", _quick_fail_or_sleep)
+    before = set(multiprocessing.active_children())
+    workers: set[multiprocessing.process.BaseProcess] = set()
+    seen = tmp_path / "quick batch seen"
+
+    def note_the_workers(k: int, outcome: object) -> None:
+        workers.update(set(multiprocessing.active_children()) - before)
+        seen.touch()
+
+    kinds = ["quick", "fail", "sleep", "sleep", "sleep", "sleep"]
+    tasks = [SimpleNamespace(kind=kind, seen=seen, seeds=[k]) for k, kind in enumerate(kinds)]
+    with pytest.raises(RuntimeError, match="this batch fails"):
+        executor.run_tasks(tasks, n_jobs=2, on_outcome=note_the_workers)  # type: ignore[arg-type]
+    assert len(workers) == 2
+    for worker in workers:
+        worker.join(timeout=30)  # terminated: they end now, not after their two minutes
+    assert not any(w.is_alive() for w in workers)
 
 
 def test_monte_carlo_is_identical_whatever_the_number_of_workers() -> None:
