@@ -31,6 +31,7 @@ from iaas_sim.experiments.goals import Goal, check_goals, parse_goal, summarise_
 from iaas_sim.scenario import Scenario, load_scenario, scenario_hash
 from iaas_sim.scenario.types import MAX_REPLICATIONS
 from iaas_sim.scenario.uncertain import integer_paths
+from iaas_sim.util.files import atomic_write
 from iaas_sim.util.version import package_version
 
 QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -69,8 +70,6 @@ class MonteCarloResult:
     def save(self, out: Path) -> list[Path]:
         """Write ``replications.csv`` / ``.parquet``, ``bands.csv``, ``goals.csv`` and
         ``metadata.json`` in ``out`` (each through a temporary file renamed into place)."""
-        from iaas_sim.util.files import atomic_write
-
         out.mkdir(parents=True, exist_ok=True)
         tidy = self.bands.melt(ignore_index=False).reset_index()
         writers = {

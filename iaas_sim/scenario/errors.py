@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import ValidationError
 
@@ -151,8 +151,6 @@ def _message(err: Any, allowed: list[str]) -> str:
 
 def _models_in(annotation: Any) -> list[Any]:
     """Every pydantic model inside an annotation (unions, lists, Annotated)."""
-    from typing import get_args
-
     found, stack = [], [annotation]
     while stack:
         t = stack.pop()
