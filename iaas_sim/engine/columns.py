@@ -280,7 +280,11 @@ def markdown(table: pd.DataFrame) -> str:
     """A ``columns()`` table (one of its ``table`` values) as the Markdown table the README
     shows."""
     lines = ["| name | unit | family | meaning | sums to |", "|---|---|---|---|---|"]
-    for row in table.itertuples(index=False):
-        total = f"`{row.sums_to}`" if row.sums_to else ""
-        lines.append(f"| `{row.name}` | {row.unit} | {row.family} | {row.description} | {total} |")
+    for row in table.to_dict("records"):
+        name, unit, family, meaning, total = (
+            str(row[k]) for k in ("name", "unit", "family", "description", "sums_to")
+        )
+        lines.append(
+            f"| `{name}` | {unit} | {family} | {meaning} | {f'`{total}`' if total else ''} |"
+        )
     return "\n".join(lines) + "\n"

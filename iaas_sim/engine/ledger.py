@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from iaas_sim.core.calendar import MonthGrid
 from iaas_sim.core.finance import (
     compute_breakeven,
     compute_depreciation,
@@ -70,6 +71,16 @@ class Books:
     recognised_upfront: np.ndarray
     funding: np.ndarray
     """Cash put in each month (initial cash and funding events)."""
+
+
+def compute_funding(finance: Finance, grid: MonthGrid) -> np.ndarray:
+    """Cash put in each month: the initial cash in the first, each funding event in the
+    month of its date."""
+    funding = np.zeros(grid.n_months)
+    funding[0] += finance.initial_cash
+    for event in finance.funding:
+        funding[grid.month_of_hour(grid.hour_of_date(event.date))] += event.amount
+    return funding
 
 
 def compute_monthly(books: Books, finance: Finance, partner_types: Sequence[str]) -> pd.DataFrame:

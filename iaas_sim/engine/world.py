@@ -16,23 +16,21 @@ from typing import Any
 import numpy as np
 import simpy
 
-from iaas_sim.core.adoption import compute_bass_arrivals
 from iaas_sim.core.billing import GROUP_SLA, MAX_PARTNER_TYPES, N_GROUPS
 from iaas_sim.core.calendar import compute_month_grid, compute_schedule
 from iaas_sim.core.finance import DAYS_PER_MONTH
 from iaas_sim.core.outages import compute_up_share
 from iaas_sim.core.pooling import Settings as PoolSettings
 from iaas_sim.core.pricing import (
-    compute_competitor_prices,
     compute_list_prices,
-    compute_price_response,
 )
 from iaas_sim.core.profiles import profile_matrix
 from iaas_sim.engine.arrivals import ArrivalFactory, DemandClasses, concat, pick_category
 from iaas_sim.engine.book import FIELDS, CustomerBook
-from iaas_sim.engine.ledger import Books
+from iaas_sim.engine.ledger import Books, compute_funding
 from iaas_sim.engine.outages import run_outages
 from iaas_sim.engine.partners import PartnerBook
+from iaas_sim.engine.plan import compute_events_by_month, compute_expected_arrivals
 from iaas_sim.engine.row import Census, compute_row
 from iaas_sim.engine.stages.admission import AdmissionInput, admit
 from iaas_sim.engine.stages.billing import BillingInput, bill, compute_tariff
@@ -55,7 +53,6 @@ from iaas_sim.engine.stages.procurement import (
     decide,
 )
 from iaas_sim.engine.stages.promotion import PromotionInput, promote
-from iaas_sim.scenario.events import compute_timeline
 from iaas_sim.scenario.market import PartnerType
 from iaas_sim.scenario.model import Scenario
 from iaas_sim.scenario.sla import SlaTier
@@ -78,7 +75,7 @@ class World:
         self.pooling = PoolingState()
         self.history: tuple[float, ...] = ()
         """Procurement's demand basis of the months closed."""
-        self.events = self._events_by_month(sc)
+        self.events = compute_events_by_month(sc, self.grid)
         self.event_names = ""
         """Names of the events that took effect this month."""
         self.pending: list[dict[str, np.ndarray]] = []
@@ -106,33 +103,9 @@ class World:
             compute_schedule(t.recruited_per_month, self.grid) for t in sc.channels.partners.types
         ]
         self.list_prices = compute_list_prices(sc.pricing, self.grid, sc.run.start)
-        response = compute_price_response(
-            self.list_prices,
-            compute_competitor_prices(sc.pricing, self.grid, sc.run.start),
-            sc.pricing.price_elasticity,
-        )
-        self.expected_arrivals = self._bass_table() * response
+        self.expected_arrivals = compute_expected_arrivals(sc, self.grid, self.list_prices)
         self.tariff = compute_tariff(sc)
         self.cost_plan = compute_cost_plan(sc, self.grid)
-
-    def _events_by_month(self, sc: Scenario) -> dict[int, list[tuple[str, Scenario]]]:
-        """Events from the first month starting on or after their date."""
-        by_month: dict[int, list[tuple[str, Scenario]]] = {}
-        for day, name, scenario in compute_timeline(sc):
-            m = int(np.searchsorted(self.grid.month_starts, np.datetime64(day, "D")))
-            by_month.setdefault(m, []).append((name, scenario))
-        return by_month
-
-    def _bass_table(self) -> np.ndarray:
-        """Expected new adopters per segment and month (segments x months)."""
-        table = np.zeros((len(self.sc.segments), self.grid.n_months))
-        for i, seg in enumerate(self.sc.segments):
-            begin = np.datetime64(seg.adoption_start or self.sc.run.start, "D")
-            years = (self.grid.month_starts - begin).astype(np.int64) / 365.25
-            table[i] = compute_bass_arrivals(
-                years, seg.potential_customers, seg.bass_p_per_year, seg.bass_q_per_year
-            )
-        return table
 
     def run(self) -> None:
         """Simulate every month."""
@@ -499,19 +472,14 @@ class World:
 
     def books(self) -> Books:
         """What the run leaves for the ledger."""
-        finance, grid = self.sc.finance, self.grid
-        funding = np.zeros(grid.n_months)
-        funding[0] += finance.initial_cash
-        for event in finance.funding:
-            funding[grid.month_of_hour(grid.hour_of_date(event.date))] += event.amount
         return Books(
             self.rows,
-            grid.month_starts,
+            self.grid.month_starts,
             self.capex,
             self.in_service_capex,
             self.upfront_cash,
             self.recognised_upfront,
-            funding,
+            compute_funding(self.sc.finance, self.grid),
         )
 
     @property
