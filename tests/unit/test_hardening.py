@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 import iaas_sim as sim
 from iaas_sim.analysis.plots import chart_text
-from iaas_sim.cli import app
-from iaas_sim.cli_common import literal
+from iaas_sim.cli.app import app
+from iaas_sim.cli.common import literal
 from iaas_sim.engine.guard import Limits
 from iaas_sim.engine.simulate import check_finite
 from iaas_sim.experiments.executor import Task, run_task
@@ -172,24 +172,24 @@ def test_a_rerun_keeps_the_folders_own_mode(tmp_path: Path) -> None:
 def test_files_written_into_the_folder_meanwhile_are_kept(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, atomic: bool
 ) -> None:
-    from iaas_sim import cli_output
+    from iaas_sim.cli import output
 
     if not atomic:  # a system without renameat2: the fallback of two renames
-        monkeypatch.setattr(cli_output, "_exchange", lambda a, b: False)
+        monkeypatch.setattr(output, "_exchange", lambda a, b: False)
     target, staging = tmp_path / "out", tmp_path / ".out.iaas-sim-partial-1"
     target.mkdir()
     staging.mkdir()
     (target / "monthly.csv").write_text("old")  # an output being replaced
     (target / "late.txt").write_text("written during the commit")
     (staging / "monthly.csv").write_text("new")
-    cli_output._swap(staging, target, keep={"monthly.csv"})
+    output._swap(staging, target, keep={"monthly.csv"})
     assert (target / "monthly.csv").read_text() == "new"
     assert (target / "late.txt").read_text() == "written during the commit"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
 def test_a_folder_left_aside_by_a_kill_is_put_back(tmp_path: Path) -> None:
-    from iaas_sim.cli_output import _remove_leftovers
+    from iaas_sim.cli.output import _remove_leftovers
 
     aside = tmp_path / ".out.iaas-sim-old-4242"
     aside.mkdir()

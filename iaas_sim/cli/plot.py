@@ -1,22 +1,18 @@
-"""``iaas-sim compare`` (several scenarios' cash-flow curves on one chart) and
-``iaas-sim plot`` (the charts of a saved run, Monte Carlo, sweep or sensitivity folder)."""
+"""``iaas-sim plot``: the charts of a saved run, Monte Carlo, sweep or sensitivity folder."""
 
 from __future__ import annotations
 
 import errno
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import pandas as pd
 import typer
-from rich.table import Table
-from rich.text import Text
 
-from iaas_sim.cli_common import at_least, fail, out, output_file, output_folder
-from iaas_sim.scenario import Problem, ScenarioError, load_scenario
-from iaas_sim.scenario.text import printable
+from iaas_sim.cli.common import fail
+from iaas_sim.cli.prologue import output_folder
+from iaas_sim.scenario import Problem, ScenarioError
 
 KINDS = {
     "run": ("cashflow", "utilisation", "revenue-mix", "revenue-channels"),
@@ -24,53 +20,6 @@ KINDS = {
     "sweep": ("heatmap",),
     "sensitivity": ("tornado",),
 }
-
-
-def compare(
-    files: Annotated[list[Path], typer.Argument(help="Scenario files (TOML), two or more.")],
-    seed: Annotated[
-        int | None,
-        typer.Option(help="Seed for every run (default: each run.seed).", callback=at_least(0)),
-    ] = None,
-    out_file: Annotated[Path, typer.Option("--out", help="Chart to write.")] = Path(
-        "results/compare.png"
-    ),
-) -> None:
-    """Overlay the cumulative free cash flow of several scenarios (e.g. the 2012 plan
-    against the 2014 reality) and print their key metrics side by side."""
-    from iaas_sim.analysis.plots import _new_axes, format_money, plot_cashflow
-    from iaas_sim.engine import simulate
-
-    try:
-        scenarios = [load_scenario(f) for f in files]
-        if len(scenarios) < 2:
-            raise ScenarioError([Problem("FILES", "give at least two scenarios to compare")])
-    except ScenarioError as exc:
-        fail(exc)
-    with output_file(out_file) as real:
-        try:
-            results = [simulate(sc, seed=seed) for sc in scenarios]
-        except ScenarioError as exc:
-            fail(exc)
-        ax = _new_axes(None)
-        plot_cashflow(results, ax=ax, labels=[sc.name for sc in scenarios])
-        _save(ax, real)
-    table = Table(title="Compared")
-    table.add_column("metric")
-    for sc in scenarios:
-        table.add_column(Text(printable(sc.name)), justify="right")
-    rows: tuple[tuple[str, Callable[[Any], Any]], ...] = (
-        ("total revenue", lambda r: format_money(r.metrics["total_revenue"])),
-        ("peak funding", lambda r: format_money(r.metrics["peak_funding"])),
-        ("payback", lambda r: r.metrics["payback_month"] or "never"),
-        ("break-even", lambda r: r.metrics["breakeven_month"] or "never"),
-        ("NPV", lambda r: format_money(r.metrics["npv"])),
-        ("mean utilisation", lambda r: f"{r.metrics['mean_utilisation']:.1%}"),
-    )
-    for name, show in rows:
-        table.add_row(name, *(str(show(r)) for r in results))
-    out.print(table)
-    sys.stdout.write(f"wrote {out_file}\n")
 
 
 def plot(
@@ -120,7 +69,7 @@ def plot(
     sys.stdout.write("wrote " + ", ".join(str(p) for p in written[:-1]) + "\n")
 
 
-def _save(ax: Any, path: Path) -> Path:
+def save_axes(ax: Any, path: Path) -> Path:
     from iaas_sim.analysis.plots import save_figure
 
     return save_figure(ax.get_figure(root=True), path)
@@ -166,7 +115,7 @@ def _draw(folder: Path, dest: Path, what: str, kind: str, **opts: Any) -> Path:
             ax = charts.plot_revenue_mix(
                 result, by="stream" if kind == "revenue-mix" else "channel"
             )
-        return _save(ax, dest / f"{kind}.png")
+        return save_axes(ax, dest / f"{kind}.png")
     if what == "mc":
         from iaas_sim.experiments.montecarlo import MonteCarloResult
 
@@ -188,7 +137,7 @@ def _draw(folder: Path, dest: Path, what: str, kind: str, **opts: Any) -> Path:
         bands = tidy.pivot_table(index="month", columns=["column", "quantile"], values="value")
         reps = pd.read_parquet(folder / "replications.parquet")
         ax = charts.plot_fan(MonteCarloResult(reps, bands, 0), opts["column"])
-        return _save(ax, dest / f"fan-{opts['column']}.png")
+        return save_axes(ax, dest / f"fan-{opts['column']}.png")
     if what == "sweep":
         from iaas_sim.experiments.dataset import read_sweep
 
@@ -214,7 +163,7 @@ def _draw(folder: Path, dest: Path, what: str, kind: str, **opts: Any) -> Path:
                 )
             )
         ax = charts.plot_sweep_heatmap(table, x, y, opts["metric"], threshold=opts["threshold"])
-        return _save(ax, dest / f"heatmap-{opts['metric']}.png")
+        return save_axes(ax, dest / f"heatmap-{opts['metric']}.png")
     table = pd.read_csv(folder / "sensitivity.csv")
     if "swing" not in table:
         fail(
@@ -230,4 +179,4 @@ def _draw(folder: Path, dest: Path, what: str, kind: str, **opts: Any) -> Path:
             )
         )
     ax = charts.plot_tornado(table, opts["metric"])
-    return _save(ax, dest / f"tornado-{opts['metric']}.png")
+    return save_axes(ax, dest / f"tornado-{opts['metric']}.png")

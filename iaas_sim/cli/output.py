@@ -241,7 +241,7 @@ class OutputFolder:
         replaced: set[str] = set()
         document = _marker(self.command, names, metadata, previous if self.keep_outputs else None)
         text = json.dumps(document, indent=2, sort_keys=True) + "\n"
-        from iaas_sim.engine.result import atomic_write
+        from iaas_sim.util.files import atomic_write
 
         atomic_write(self.staging / MARKER, lambda p: Path(p).write_text(text))
         if self.target.is_dir():
@@ -252,7 +252,7 @@ class OutputFolder:
                 if entry.name not in replaced:
                     _link_copy(entry, self.staging / entry.name)
             shutil.copystat(self.target, self.staging)  # the folder's mode stays the user's
-        from iaas_sim.engine.result import _sync_folder
+        from iaas_sim.util.files import _sync_folder
 
         _sync_folder(self.staging)
         _swap(self.staging, self.target, keep=replaced if self.target.is_dir() else set())
@@ -262,7 +262,7 @@ class OutputFolder:
 
 def write_marker(folder: Path, command: str, written: list[Path], metadata: dict[str, Any]) -> Path:
     """Write the marker of a folder written in place (a sweep's resumable dataset), last."""
-    from iaas_sim.engine.result import atomic_write
+    from iaas_sim.util.files import atomic_write
 
     document = _marker(command, sorted({p.name for p in written}), metadata, None)
     text = json.dumps(document, indent=2, sort_keys=True) + "\n"
@@ -331,7 +331,7 @@ def _marker(
         **{k: metadata[k] for k in ("package_version", "scenario_hash", "seed") if k in metadata},
     }
     if "package_version" not in document:
-        from iaas_sim.engine.simulate import package_version
+        from iaas_sim.util.version import package_version
 
         document["package_version"] = package_version()
     return document
@@ -396,7 +396,7 @@ def _swap(staging: Path, target: Path, keep: set[str]) -> None:
     """Put ``staging`` at ``target``; the previous ``target`` (if any) is removed, but for
     entries written into it meanwhile (not ``keep``-listed outputs being replaced, and not
     carried over), which move into the new folder."""
-    from iaas_sim.engine.result import _sync_folder
+    from iaas_sim.util.files import _sync_folder
 
     if not target.exists():
         os.rename(staging, target)

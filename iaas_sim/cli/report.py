@@ -5,33 +5,36 @@ from __future__ import annotations
 import shlex
 import sys
 from contextlib import nullcontext
+from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from iaas_sim.cli_common import (
+from iaas_sim.cli.common import (
     EXIT_BAD_INPUT,
     AllowLarge,
     DaskLocal,
     Jobs,
+    ScenarioFile,
     Scheduler,
     Seed,
     Sets,
     between,
-    fail,
-    guard,
-    output_file,
-    parse_assignments,
-    scheduler_of,
-    warn,
+    nothing_written,
+    parse_goals,
+    refusals,
 )
-from iaas_sim.scenario import Problem, ScenarioError, load_scenario
+from iaas_sim.cli.prologue import Output, Plan, prologue
+from iaas_sim.scenario import Problem, Scenario, ScenarioError
 from iaas_sim.scenario.types import MAX_REPLICATIONS
+
+if TYPE_CHECKING:
+    from iaas_sim.experiments.goals import Goal
 
 
 def report(
-    file: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
+    file: ScenarioFile,
     n: Annotated[
         int,
         typer.Option(
@@ -68,73 +71,47 @@ def report(
 ) -> None:
     """Write one self-contained HTML page (it opens offline): key inputs, metrics, charts
     and, with -n over 1, Monte Carlo bands and goal probabilities."""
-    from iaas_sim.experiments.executor import resolve_jobs
-    from iaas_sim.experiments.goals import parse_goal
+    from iaas_sim.analysis.report import report as write_report
+    from iaas_sim.cli.progress import ProgressDisplay
 
-    try:
-        scenario = load_scenario(file)
-        if set_:
-            scenario = scenario.override(parse_assignments(set_))
-        goals = []
-        for text in goal or []:
-            try:
-                goals.append(parse_goal(text))
-            except ValueError as exc:
-                raise ScenarioError([Problem("--goal", str(exc))]) from None
+    def plan(scenario: Scenario) -> Plan[list[Goal]]:
+        goals = parse_goals(goal)
         if goals and n < 2:
             raise ScenarioError([Problem("--goal", "goals need -n 2 or more replications")])
-        guard(scenario, allow_large, n, resolve_jobs(jobs))
-    except ScenarioError as exc:
-        fail(exc)
-    target = out_file if out_file is not None else Path("results") / f"{file.stem}-report.html"
-    with output_file(target) as real:  # a FIFO, a folder... refused before it is opened
-        _check_target(real, force)
-        _write(scenario, file, real, n, seed, goals, jobs, scheduler, dask_local, pooling)
+        return Plan(goals, n, jobs)
 
-
-def _write(
-    scenario: Any,
-    file: Path,
-    target: Path,
-    n: int,
-    seed: int | None,
-    goals: list[Any],
-    jobs: int | None,
-    scheduler: str | None,
-    dask_local: int | None,
-    pooling: bool,
-) -> None:
-    from iaas_sim.analysis.report import report as write_report
-    from iaas_sim.progress import ProgressDisplay
-
-    where = scheduler_of(scheduler, dask_local)
-    warn(file, scenario)
-    command = "iaas-sim " + shlex.join(sys.argv[1:]) if sys.argv[1:] else None
-    try:
-        shown = ProgressDisplay(n, f"{scenario.name}: replications") if n > 1 else None
-        with shown if shown is not None else nullcontext():
+    output = Output("file", out_file, "{stem}-report.html", check=partial(_check_target, force))
+    with prologue(
+        file,
+        set_,
+        seed,
+        output,
+        plan,
+        allow_large=allow_large,
+        scheduler=scheduler,
+        dask_local=dask_local,
+    ) as started:
+        assert started.target is not None
+        command = "iaas-sim " + shlex.join(sys.argv[1:]) if sys.argv[1:] else None
+        shown = ProgressDisplay(n, f"{started.scenario.name}: replications") if n > 1 else None
+        with refusals(interrupted=nothing_written), shown or nullcontext():
             written = write_report(
-                scenario,
-                target,
+                started.scenario,
+                started.target,
                 n_replications=n,
-                seed=seed,
-                goals=goals,
+                seed=started.seed,
+                goals=started.parsed,
                 n_jobs=jobs,
                 progress=shown.advance if shown is not None else None,
-                scheduler=where,
+                scheduler=started.scheduler,
                 source=str(file),
                 command=command,
                 pooling=pooling,
             )
-    except ValueError as exc:  # a goal naming nothing, an unreachable scheduler...
-        fail(ScenarioError([Problem(getattr(exc, "option", ""), str(exc))]))
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted: nothing written\n")
-        raise typer.Exit(130) from None
     sys.stdout.write(f"wrote {written}\n")
 
 
-def _check_target(target: Path, force: bool) -> None:
+def _check_target(force: bool, target: Path) -> None:
     """Refuse a folder, an unwritable place, or a file that is not an earlier report
     (unless ``force``): a mistyped ``--out`` must not destroy a scenario file."""
     from iaas_sim.analysis.report import GENERATOR

@@ -9,14 +9,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from iaas_sim.cli_common import (
-    AllowLarge,
-    Force,
-    fail,
-    out,
-    output_folder,
-    parse_assignments,
-)
+from iaas_sim.cli.common import AllowLarge, Force, fail, out, parse_assignments
+from iaas_sim.cli.prologue import output_folder
 from iaas_sim.scenario import Problem, ScenarioError, load_scenario
 
 
