@@ -1,8 +1,10 @@
-"""Shared fixtures: small scenarios built as dicts, and the shipped scenarios' runs."""
+"""Shared fixtures: small scenarios built as dicts, the shipped scenarios' runs, and a folder
+written by ``iaas-sim run``."""
 
 from __future__ import annotations
 
 import copy
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -47,3 +49,29 @@ def tiny(**changes: Any) -> sim.Scenario:
 def shipped_results() -> dict[str, sim.Result]:
     """One run of every shipped scenario, with its own seed."""
     return {path.stem: sim.simulate(sim.load_scenario(path)) for path in SCENARIOS}
+
+
+@pytest.fixture(scope="session")
+def saved_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder written by ``iaas-sim run scenarios/minimal.toml --set run.months=12
+    --no-plot``, made once; tests that change it work on a copy (``copy_of``)."""
+    from tests.cli import iaas_sim
+
+    out = tmp_path_factory.mktemp("saved") / "run"
+    ran = iaas_sim(
+        "run",
+        str(ROOT / "scenarios/minimal.toml"),
+        "--set",
+        "run.months=12",
+        "--no-plot",
+        "--out",
+        str(out),
+    )
+    assert ran.returncode == 0, ran.stderr
+    return out
+
+
+def copy_of(folder: Path, where: Path) -> Path:
+    """A copy of ``folder`` at ``where`` (a shared fixture's folder, to change)."""
+    shutil.copytree(folder, where)
+    return where

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from tests.cli import iaas_sim
 from tests.conftest import ROOT
-from tests.unit.test_cli import iaas_sim
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = [

@@ -1,8 +1,11 @@
-"""The command line: exit codes, messages, files written (and not written)."""
+"""The command line: exit codes, messages, files written (and not written). The commands
+run in this process (``tests/cli.py``); the last tests run real processes: the console
+script and ``python -m iaas_sim.cli`` as the README and CI call them."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,19 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.cli import iaas_sim, iaas_sim_process
 from tests.conftest import ROOT
-
-
-def iaas_sim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the CLI as a user would, in a subprocess."""
-    return subprocess.run(
-        [sys.executable, "-m", "iaas_sim.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=600,
-        check=False,
-    )
 
 
 def test_validate_prints_ok_for_each_good_file() -> None:
@@ -192,4 +184,50 @@ def test_run_writes_a_case_scenarios_outputs(tmp_path: Path) -> None:
         "monthly.parquet",
     ]
     monthly = pd.read_csv(out / "monthly.csv")
-    assert "revenue_partner_type_resellers" in monthly.columns
+    assert "partner_type_revenue_resellers" in monthly.columns
+
+
+CONSOLE_SCRIPT = Path(sys.executable).with_name("iaas-sim")
+
+
+@pytest.mark.skipif(not CONSOLE_SCRIPT.exists(), reason="the package is not installed")
+def test_the_console_script_validates_the_shipped_scenarios_as_ci_does() -> None:
+    files = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "scenarios").glob("*.toml"))]
+    proc = subprocess.run(
+        [str(CONSOLE_SCRIPT), "validate", *files],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [f"{f}: OK" for f in files]
+
+
+def test_a_real_process_runs_refuses_and_prints_no_traceback(tmp_path: Path) -> None:
+    """``python -m iaas_sim.cli`` (the README's quick start, shortened): the files written,
+    the summary on standard output; a bad value refused with exit 2 and nothing written."""
+    out = tmp_path / "run"
+    minimal = str(ROOT / "scenarios/minimal.toml")
+    proc = iaas_sim_process("run", minimal, "--set", "run.months=12", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "cashflow.png",
+        "iaas-sim.json",
+        "metrics.json",
+        "monthly.csv",
+        "monthly.parquet",
+    ]
+    assert "peak funding" in proc.stdout
+    assert json.loads((out / "iaas-sim.json").read_text())["command_line"] == (
+        f"iaas-sim run {minimal} --set run.months=12 --out {out}"
+    )
+    bad = iaas_sim_process(
+        "run", minimal, "--set", "pricing.vm_hour_price=0,08", "--out", str(tmp_path / "bad")
+    )
+    assert bad.returncode == 2
+    assert "pricing.vm_hour_price: must be a number (got '0,08')" in bad.stderr
+    assert "Traceback" not in bad.stderr + bad.stdout
+    assert not (tmp_path / "bad").exists()
+    assert os.listdir(tmp_path) == ["run"]

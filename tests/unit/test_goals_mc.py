@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from iaas_sim.experiments.goals import evaluate_goal, parse_goal, summarise_goals
+from tests.cli import iaas_sim, iaas_sim_process
 from tests.conftest import ROOT
-from tests.unit.test_cli import iaas_sim
 
 MONTHS = pd.period_range("2020-01", periods=4, freq="M")
 METRICS = pd.DataFrame(
@@ -61,8 +61,9 @@ def test_a_month_outside_the_run_is_refused() -> None:
 
 
 def test_mc_writes_its_tables_and_prints_plain_progress(tmp_path: Path) -> None:
+    """A real process, its standard error a pipe (no terminal), two worker processes."""
     out = tmp_path / "mc"
-    proc = iaas_sim(
+    proc = iaas_sim_process(
         "mc",
         str(ROOT / "scenarios/minimal.toml"),
         "-n",

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import ROOT
-from tests.unit.test_cli import iaas_sim
+from tests.cli import iaas_sim
+from tests.conftest import ROOT, copy_of
 
 MINIMAL = str(ROOT / "scenarios/minimal.toml")
 
 
-def test_plot_draws_every_chart_of_each_kind_of_folder(tmp_path: Path) -> None:
-    run, mc, sweep, sens = (tmp_path / n for n in ("run", "mc", "sweep", "sens"))
+def test_plot_draws_every_chart_of_each_kind_of_folder(tmp_path: Path, saved_run: Path) -> None:
+    mc, sweep, sens = (tmp_path / n for n in ("mc", "sweep", "sens"))
     short = ["--set", "run.months=12"]
-    assert iaas_sim("run", MINIMAL, *short, "--no-plot", "--out", str(run)).returncode == 0
+    run = copy_of(saved_run, tmp_path / "run")  # run MINIMAL *short --no-plot
     assert iaas_sim("mc", MINIMAL, *short, "-n", "4", "-j", "1", "--out", str(mc)).returncode == 0
     grid = [
         "--param",

@@ -10,8 +10,8 @@ import pytest
 
 import iaas_sim as sim
 from iaas_sim.analysis.plots import make_pooling_figure, plot_pooling
+from tests.cli import iaas_sim
 from tests.conftest import ROOT
-from tests.unit.test_cli import iaas_sim
 
 
 def test_pooling_of_a_shipped_scenario_writes_table_and_plot(tmp_path: Path) -> None:

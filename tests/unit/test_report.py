@@ -17,8 +17,8 @@ import pytest
 import iaas_sim as sim
 from iaas_sim.analysis.report import build_report, report
 from iaas_sim.analysis.summary import format_money, yearly
+from tests.cli import iaas_sim
 from tests.conftest import ROOT
-from tests.unit.test_cli import iaas_sim
 
 MINIMAL = ROOT / "scenarios/minimal.toml"
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import subprocess
-import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -15,6 +13,7 @@ import pytest
 
 import iaas_sim as sim
 from iaas_sim.engine.result import Result
+from tests.cli import iaas_sim
 from tests.conftest import ROOT
 
 NUMERGY = ROOT / "scenarios/numergy-2013.toml"
@@ -32,12 +31,7 @@ def test_monthly_csv_is_byte_identical_across_runs_processes_and_dask(tmp_path: 
     cli_out = tmp_path / "cli"
     for attempt in ("first", "second"):
         args = ["run", str(NUMERGY), "--seed", str(seed), "--set", "run.months=30", "--no-plot"]
-        proc = subprocess.run(
-            [sys.executable, "-m", "iaas_sim.cli", *args, "--out", str(cli_out / attempt)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        proc = iaas_sim(*args, "--out", str(cli_out / attempt))
         assert proc.returncode == 0, proc.stderr
     reference = (cli_out / "first" / "monthly.csv").read_bytes()
     assert (cli_out / "second" / "monthly.csv").read_bytes() == reference

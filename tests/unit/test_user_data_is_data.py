@@ -8,8 +8,8 @@ import re
 from pathlib import Path
 
 import iaas_sim as sim
+from tests.cli import iaas_sim
 from tests.conftest import ROOT
-from tests.unit.test_cli import iaas_sim
 
 PACKAGE = ROOT / "iaas_sim"
 FORBIDDEN = re.compile(
