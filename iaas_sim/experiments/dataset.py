@@ -27,23 +27,23 @@ class SweepDataset:
 
     def open(self) -> None:
         """Create the folder and its manifest, or check that an existing manifest is for
-        this very sweep (``ValueError`` otherwise: another folder is needed)."""
-        from iaas_sim.engine.result import atomic_write
+        this very sweep (``OptionError`` on ``out`` otherwise: another folder is needed)."""
+        from iaas_sim.util.files import atomic_write
 
         manifest = self.folder / MANIFEST
         if manifest.exists():
             try:
                 found = json.loads(manifest.read_text())
             except (OSError, json.JSONDecodeError) as exc:
-                raise OptionError("--out", f"{manifest} cannot be read ({exc})") from None
+                raise OptionError("out", f"{manifest} cannot be read ({exc})") from None
             if found.get("definition") != json.loads(json.dumps(self.definition)):
                 raise OptionError(
-                    "--out",
+                    "out",
                     f"{self.folder} holds another sweep (its manifest.json differs): "
-                    "give another --out folder to start this one",
+                    "give another folder to start this one",
                 )
         elif self.folder.exists() and any(self.folder.iterdir()):
-            raise OptionError("--out", f"{self.folder} is not empty and holds no sweep manifest")
+            raise OptionError("out", f"{self.folder} is not empty and holds no sweep manifest")
         self.folder.mkdir(parents=True, exist_ok=True)
         if not manifest.exists():  # first, so a folder with data always has its manifest
             text = json.dumps({"definition": self.definition}, indent=2)
@@ -60,7 +60,7 @@ class SweepDataset:
 
     def write(self, name: str, rows: list[dict[str, Any]]) -> None:
         """Write one finished batch (atomically)."""
-        from iaas_sim.engine.result import atomic_write
+        from iaas_sim.util.files import atomic_write
 
         frame = normalise(pd.DataFrame(rows))
         atomic_write(self.part(name), lambda p: frame.to_parquet(p, index=False))

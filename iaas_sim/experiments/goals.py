@@ -87,15 +87,15 @@ def check_goals(
     months: pd.PeriodIndex | None = None,
     sample: Mapping[str, Any] | None = None,
 ) -> None:
-    """``OptionError`` for a goal on a metric or monthly column that does not exist, a month
-    outside the run, or a month compared with a number (or the reverse); ``sample`` is one
-    replication's metrics, to tell month metrics from numbers."""
+    """``OptionError`` (on ``goals``) for a goal on a metric or monthly column that does not
+    exist, a month outside the run, or a month compared with a number (or the reverse);
+    ``sample`` is one replication's metrics, to tell month metrics from numbers."""
     for goal in goals:
         if goal.monthly and months is not None:
             month = pd.Period(goal.month, freq="M")
             if not months[0] <= month <= months[-1]:
                 raise OptionError(
-                    "--goal",
+                    "goals",
                     f"goal {goal.text!r}: {goal.month} is outside the run "
                     f"({months[0]} to {months[-1]})",
                 )
@@ -104,14 +104,14 @@ def check_goals(
             if is_month != isinstance(goal.value, str):
                 want = "a month YYYY-MM" if is_month else "a number"
                 raise OptionError(
-                    "--goal", f"goal {goal.text!r}: {goal.name} is compared with {want}"
+                    "goals", f"goal {goal.text!r}: {goal.name} is compared with {want}"
                 )
         names = monthly if goal.monthly else metrics
         if goal.name not in names:
             kind = "monthly column" if goal.monthly else "metric"
             close = difflib.get_close_matches(goal.name, list(names), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise OptionError("--goal", f"goal {goal.text!r}: no {kind} named {goal.name!r}{hint}")
+            raise OptionError("goals", f"goal {goal.text!r}: no {kind} named {goal.name!r}{hint}")
 
 
 def evaluate_goal(

@@ -75,7 +75,7 @@ def sensitivity(
     )
     missing = [m for m in metrics if m not in table.columns]
     if missing:
-        raise OptionError("--metric", f"no metric named {', '.join(map(repr, missing))}")
+        raise OptionError("metrics", f"no metric named {', '.join(map(repr, missing))}")
     means = table.groupby("point")[list(metrics)].mean().sort_index()
     if method == "oat":
         return _tornado(means, names, params)
@@ -91,9 +91,9 @@ def _check_metrics(sc: Scenario, metrics: Sequence[str]) -> None:
     flat = flatten_metrics(simulate(sc, seed=np.random.SeedSequence(0)).metrics)
     for name in metrics:
         if name not in flat:
-            raise OptionError("--metric", f"no metric named {name!r}")
+            raise OptionError("metrics", f"no metric named {name!r}")
         if name.endswith("_month") or isinstance(flat[name], str):
-            raise OptionError("--metric", f"{name} is not a number (give a numeric metric)")
+            raise OptionError("metrics", f"{name} is not a number (give a numeric metric)")
 
 
 def _nominal(sc: Scenario, names: list[str]) -> dict[str, float]:

@@ -89,7 +89,7 @@ def solve(
             scheduler=scheduler,
         )
         if goal.name not in table.columns:
-            raise OptionError("--target", f"target {target!r}: no metric named {goal.name!r}")
+            raise OptionError("target", f"target {target!r}: no metric named {goal.name!r}")
         if months:
             values = np.array([_month_index(v, start) for v in table[goal.name]])
         else:
@@ -105,7 +105,7 @@ def solve(
         root = low if f_low == 0.0 else high
     elif np.sign(f_low) == np.sign(f_high):
         raise OptionError(
-            "--target",
+            "target",
             f"the target is not crossed between {low:g} and {high:g}: the {quantile:.0%} "
             f"quantile of {goal.name} is {seen[0][1]:g} at {low:g} and {seen[1][1]:g} at "
             f"{high:g} (target {goal.value})",
@@ -144,13 +144,13 @@ def default_bracket(sc: Scenario, vary: str) -> tuple[float, float]:
         value = get_path(data, vary)
         key = canonical_path(data, vary)
     except (KeyError, ValueError) as exc:
-        raise OptionError("--vary", f"{vary}: {exc.args[0]}") from None
+        raise OptionError("vary", f"{vary}: {exc.args[0]}") from None
     for path, dist in sc.uncertain.items():
         if canonical_path(data, path) == key:
             ends = dist.extremes()
             return float(min(ends)), float(max(ends))
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise OptionError("--between", f"{vary}: give the range to search (its value is {value!r})")
+        raise OptionError("between", f"{vary}: give the range to search (its value is {value!r})")
     return value / 4.0, value * 4.0
 
 

@@ -1,12 +1,17 @@
 """Sweeps: the metrics of every point of a design over parameter values (a grid, a Latin
 hypercube or a Sobol sequence), with common random numbers (every point reuses the same
-replication seeds), optionally written as they finish to a resumable Parquet dataset."""
+replication seeds), optionally written as they finish to a resumable Parquet dataset.
+
+For tests, a sweep written to a folder can be interrupted at a known moment instead of a
+race: see ``SIGNAL_AFTER``."""
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping
+import os
+import signal
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +22,7 @@ from iaas_sim.engine.guard import DEFAULT_LIMITS, Limits, check_resources
 from iaas_sim.experiments.dataset import SweepDataset, normalise
 from iaas_sim.experiments.executor import (
     OptionError,
+    Outcome,
     Progress,
     Task,
     resolve_jobs,
@@ -37,6 +43,11 @@ from iaas_sim.scenario.uncertain import pin_inputs
 METHODS = ("grid", "lhs", "sobol")
 BATCH = 10
 """Replications per task (and per file of the dataset)."""
+SIGNAL_AFTER = "IAAS_SIM_SWEEP_SIGNAL_AFTER"
+"""Tests only: this environment variable set to ``K:SIGNAL`` (``3:SIGINT``, ``5:SIGKILL``)
+makes a sweep written to ``out`` send SIGNAL, once it has written K batches, to its
+process group (the command and its workers, when it leads the group; else to itself), as
+a Ctrl-C or a kill at that moment would. Unset, as in normal use, it does nothing."""
 
 
 def design_points(
@@ -56,7 +67,7 @@ def design_points(
                 raise ValueError(f"{path}: give a non-empty list of values")
         count = math.prod(len(v) for v in params.values())
         if count > MAX_POINTS:
-            raise OptionError("--param", f"the grid has {count:,} points, more than {MAX_POINTS:,}")
+            raise OptionError("params", f"the grid has {count:,} points, more than {MAX_POINTS:,}")
         return [
             dict(zip(names, combo, strict=True))
             for combo in itertools.product(*(params[n] for n in names))
@@ -66,7 +77,7 @@ def design_points(
             raise ValueError(f"{path}: give a range (low, high) with low < high, got {span!r}")
     if n_points is None or not 1 <= n_points <= MAX_POINTS:
         raise OptionError(
-            "--points",
+            "n_points",
             f"{method} needs a number of points from 1 to {MAX_POINTS:,}, got {n_points}",
         )
     from scipy.stats import qmc
@@ -145,13 +156,13 @@ def sweep(
     todo = [(name, task) for name, task in named if not dataset.done(name)]
     if progress is not None and len(todo) < len(named):
         progress(sum(len(t.seeds) for name, t in named if dataset.done(name)))
-    run_tasks(
-        [t for _, t in todo],
-        n_jobs,
-        progress,
-        on_outcome=lambda k, outcome: dataset.write(todo[k][0], outcome.rows),
-        scheduler=scheduler,
-    )
+    interrupt = _test_interruption()
+
+    def write(k: int, outcome: Outcome) -> None:
+        dataset.write(todo[k][0], outcome.rows)
+        interrupt()
+
+    run_tasks([t for _, t in todo], n_jobs, progress, on_outcome=write, scheduler=scheduler)
     table = dataset.read([name for name, _ in named])
     from iaas_sim.util.files import atomic_write
 
@@ -159,8 +170,27 @@ def sweep(
     return table
 
 
+def _test_interruption() -> Callable[[], None]:
+    """Called after each batch written: nothing, unless ``SIGNAL_AFTER`` is set."""
+    spec = os.environ.get(SIGNAL_AFTER)
+    if not spec:
+        return lambda: None
+    count, _, name = spec.partition(":")
+    after, signum = int(count), signal.Signals[name]
+    written = itertools.count(1)
+
+    def interrupt() -> None:
+        if next(written) == after:
+            if os.getpgrp() == os.getpid():
+                os.killpg(os.getpid(), signum)
+            else:
+                os.kill(os.getpid(), signum)
+
+    return interrupt
+
+
 def check_params(sc: Scenario, paths: list[str]) -> None:
-    """Refuse (``OptionError`` on ``--param``) one key given under two spellings
+    """Refuse (``OptionError`` on ``params``) one key given under two spellings
     (``segments[0].x`` and ``segments.smb.x``), and the seed, which a sweep sets for every
     point itself (common random numbers)."""
     data = scenario_to_dict(sc)
@@ -172,13 +202,13 @@ def check_params(sc: Scenario, paths: list[str]) -> None:
             continue  # validating the points names the path and its value
         if key in seen:
             raise OptionError(
-                "--param", f"{path}: the same key as {seen[key]} ({key}); give it once"
+                "params", f"{path}: the same key as {seen[key]} ({key}); give it once"
             )
         if key == "run.seed":
             raise OptionError(
-                "--param",
-                f"{path}: a sweep gives every point the same replication seeds (--seed); "
-                "sweeping run.seed would change nothing",
+                "params",
+                f"{path}: a sweep gives every point the same replication seeds (common "
+                "random numbers); sweeping run.seed would change nothing",
             )
         seen[key] = path
 

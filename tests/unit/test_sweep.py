@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -15,11 +14,11 @@ import pandas as pd
 import pytest
 
 import iaas_sim as sim
-from iaas_sim.experiments.sweep import design_points
+from iaas_sim.experiments.sweep import SIGNAL_AFTER, design_points
+from tests.cli import iaas_sim
 from tests.conftest import ROOT, tiny
-from tests.unit.test_cli import iaas_sim
 
-SWEEP = [  # price x partner discount, 6 x 4 points x 20 replications
+SWEEP = [  # price x partner discount, 3 x 2 points x 20 replications: 12 batches of 10
     "sweep",
     str(ROOT / "scenarios/minimal.toml"),
     "--set",
@@ -30,9 +29,9 @@ SWEEP = [  # price x partner discount, 6 x 4 points x 20 replications
     "--set",
     "segments[0].channel_mix={ web = 0.5, partners = 0.5 }",
     "--param",
-    "pricing.vm_hour_price=0.03:0.08:6",
+    "pricing.vm_hour_price=0.03:0.08:3",
     "--param",
-    "channels.partners.types.resellers.discounts.registered.start=[0.0, 0.05, 0.10, 0.15]",
+    "channels.partners.types.resellers.discounts.registered.start=[0.0, 0.15]",
     "-n",
     "20",
     "--jobs",
@@ -77,30 +76,39 @@ def test_a_swept_uncertain_input_is_pinned_at_each_point() -> None:
     assert list(table["pricing.vm_hour_price"]) == [0.02, 0.02, 0.04, 0.04]
 
 
-def test_a_sweep_killed_half_way_resumes_with_no_row_missing_or_twice(tmp_path: Path) -> None:
-    """6 prices x 4 partner discounts x 20 replications: killed (SIGKILL, workers too)
-    after a few batches are written, then run again: 480 rows, each (point, replication)
-    once, the same table as a sweep never interrupted."""
-    out = tmp_path / "sweep"
-    proc = subprocess.Popen(
+def _interrupted(out: Path, batches: int, signal_name: str) -> subprocess.CompletedProcess[str]:
+    """The sweep in a real process of its own session (the command and its workers), sent
+    ``signal_name`` (as Ctrl-C or a kill would) once it has written ``batches`` batches:
+    a deterministic moment, through the hook ``SIGNAL_AFTER`` of experiments/sweep.py."""
+    return subprocess.run(
         [sys.executable, "-m", "iaas_sim.cli", *SWEEP, "--out", str(out)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env={**os.environ, SIGNAL_AFTER: f"{batches}:{signal_name}"},
         start_new_session=True,
+        timeout=600,
+        check=False,
     )
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and len(list((out / "data").glob("part-*.parquet"))) < 5:
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)  # the command and its worker processes
-    proc.wait()
-    written = len(list((out / "data").glob("part-*.parquet")))
-    assert 5 <= written < 24, "the sweep was not interrupted half-way"
+
+
+def _parts(out: Path) -> list[Path]:
+    return sorted((out / "data").glob("part-*.parquet"))
+
+
+def test_a_sweep_killed_half_way_resumes_with_no_row_missing_or_twice(tmp_path: Path) -> None:
+    """3 prices x 2 partner discounts x 20 replications: killed (SIGKILL, workers too)
+    after 5 of its 12 batches are written (a point half done), then run again: 120 rows,
+    each (point, replication) once, the same table as a sweep never interrupted."""
+    out = tmp_path / "sweep"
+    killed = _interrupted(out, 5, "SIGKILL")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert len(_parts(out)) == 5, "the sweep was not interrupted half-way"
     assert not (out / "sweep.csv").exists()
 
     again = iaas_sim(*SWEEP, "--out", str(out))
     assert again.returncode == 0, again.stderr
     resumed = pd.read_parquet(out / "data").sort_values(["point", "replication"])
-    assert len(resumed) == 480
+    assert len(resumed) == 120
     assert not resumed.duplicated(["point", "replication"]).any()
 
     whole = iaas_sim(*SWEEP, "--out", str(tmp_path / "whole"))
@@ -108,7 +116,7 @@ def test_a_sweep_killed_half_way_resumes_with_no_row_missing_or_twice(tmp_path: 
     reference = pd.read_parquet(tmp_path / "whole/data").sort_values(["point", "replication"])
     pd.testing.assert_frame_equal(resumed.reset_index(drop=True), reference.reset_index(drop=True))
     csv = pd.read_csv(out / "sweep.csv")
-    assert len(csv) == 480
+    assert len(csv) == 120
 
 
 def test_another_sweep_in_the_same_folder_is_refused(tmp_path: Path) -> None:
@@ -221,23 +229,14 @@ def test_bad_solve_input_exits_2(args: list[str], message: str) -> None:
 
 def test_ctrl_c_keeps_finished_batches_and_says_how_to_resume(tmp_path: Path) -> None:
     out = tmp_path / "sweep"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "iaas_sim.cli", *SWEEP, "--out", str(out)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and len(list((out / "data").glob("part-*.parquet"))) < 3:
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130
-    assert "Traceback" not in err
-    assert "run the same command again to resume" in err
+    stopped = _interrupted(out, 3, "SIGINT")  # Ctrl-C reaches the whole foreground group
+    assert stopped.returncode == 130
+    assert "Traceback" not in stopped.stderr
+    assert "interrupted: 3 finished batch(es) kept in" in stopped.stderr
+    assert "run the same command again to resume" in stopped.stderr
     assert not (out / "sweep.csv").exists()
-    for part in (out / "data").glob("part-*.parquet"):
+    assert len(_parts(out)) == 3
+    for part in _parts(out):
         assert len(pd.read_parquet(part)) > 0  # every file left is complete
 
 
