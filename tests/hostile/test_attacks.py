@@ -12,23 +12,18 @@ the program must do with it:
 - ``PRINTED``: scenario names holding console markup or escape codes are printed literally
   (or, for control characters, never reach standard output raw).
 
-Every command runs in a subprocess (``python -m iaas_sim.cli``) under a time limit and an
-address-space limit, a few at a time (as in ``test_corpus.py``), so an attack that is not
-refused fails its test instead of hanging the suite or exhausting the machine's memory.
+Every command runs in a process of its own (``runner.py``) under a limit of CPU seconds and
+an address-space limit, a few at a time (as in ``test_corpus.py``), so an attack that is
+not refused fails its test instead of hanging the suite or exhausting the machine's memory,
+and a loaded machine slows the commands down without failing them.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import resource
 import shlex
 import shutil
-import signal
-import subprocess
 import sys
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -38,12 +33,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.conftest import copy_of
+from tests.hostile import runner
 from tests.hostile.test_corpus import MEMORY_BYTES, MINIMAL, PARALLEL, TIMEOUT_S, Text
 
 REFUSE_S = 30
-"""Time limit of a command that must be refused (refusals take about a second)."""
+"""CPU seconds of a command that must be refused (refusals take well under a second)."""
 QUICK_S = 10
-"""Time limit of a command that must be refused "within a few seconds"."""
+"""CPU seconds of a command that must be refused "within a few seconds"."""
 OPTION_MEMORY = 2 * 2**30
 """Address space of a command whose options must be refused before anything is allocated
 (a run of minimal.toml fits in 1 GiB)."""
@@ -79,6 +76,7 @@ class Attack:
     value: Text = ()
     """Acceptable spellings of the value the message must name (none: not checked)."""
     timeout_s: float = REFUSE_S
+    """CPU seconds."""
     memory: int = MEMORY_BYTES
     before_run: bool = False
     """Refusals only: the simulation must not have run (no summary table printed)."""
@@ -616,46 +614,12 @@ class Done:
 
 
 def _launch(case: Attack, folder: Path) -> Done:
-    """Run the case's command in a subprocess of its own session under its time and memory
-    limits (set on the started process, so safe from several threads); on time out the whole
-    session (workers included) is killed."""
+    """Run the case's command in a process of its own session under its CPU-time and memory
+    limits (``runner.py``; safe from several threads); at a limit the whole session
+    (workers included) is killed."""
     command = case.build(folder)
-    start = time.monotonic()
-    with subprocess.Popen(
-        [sys.executable, "-m", "iaas_sim.cli", *command.args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        cwd=folder,
-        env={**os.environ, "COLUMNS": "200"},
-        start_new_session=True,
-    ) as proc:
-        with contextlib.suppress(ProcessLookupError, PermissionError, AttributeError):
-            resource.prlimit(proc.pid, resource.RLIMIT_AS, (case.memory, case.memory))
-        try:
-            stdout, stderr = proc.communicate(timeout=case.timeout_s)
-            code: int | None = proc.returncode
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            stdout, stderr = proc.communicate()
-            stderr += f"\n[killed after {case.timeout_s:g} s]"
-            code = None
-    return Done(command, folder, code, stdout, stderr, time.monotonic() - start)
-
-
-def _save_good_run(root: Path) -> None:
-    """A folder written by ``iaas-sim run`` (12 months of minimal.toml), for plot cases."""
-    case = Attack(
-        "good",
-        lambda folder: Command(
-            ["run", str(MINIMAL), "--set", "run.months=12", "--no-plot", "--out", "good"]
-        ),
-        timeout_s=TIMEOUT_S,
-    )
-    _launch(case, root)
+    seen = runner.run(command.args, folder, case.timeout_s, case.memory)
+    return Done(command, folder, seen.returncode, seen.stdout, seen.stderr, seen.seconds)
 
 
 @pytest.fixture(scope="module")
@@ -672,8 +636,8 @@ def done(
         and "case" in item.callspec.params
     }
     root = tmp_path_factory.mktemp("attacks")
-    if any(c.startswith("plot-") for c in selected):
-        _save_good_run(root)
+    if any(c.startswith("plot-") for c in selected):  # a saved run for the plot cases
+        copy_of(request.getfixturevalue("saved_run"), root / "good")
     jobs = []
     for i, case in enumerate(c for c in ALL if c.id in selected):
         folder = root / f"{i:03d}"  # the folder's name does not hold the case id

@@ -12,20 +12,17 @@ of the message (the file's own path, which holds the case id, is blanked first).
 - ``COMMAND_CASES``: bad ``--set`` items, sweep specs and goals on ``scenarios/minimal.toml``,
   and scenario paths that are missing, a folder, not UTF-8 or empty.
 
-Every command runs in a subprocess (``python -m iaas_sim.cli ... --out DIR``) with a time
-limit and an address-space limit, so an input that is not refused cannot hang the suite or
-exhaust the machine's memory; the commands run a few at a time.
+Every command runs in a process of its own (forked from a server that imported iaas_sim
+once: ``runner.py``) with a limit of CPU seconds and an address-space limit, so an input
+that is not refused cannot hang the suite or exhaust the machine's memory, and a loaded
+machine cannot make one fail; the commands run a few at a time.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import resource
 import shlex
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,10 +31,12 @@ import pytest
 
 import iaas_sim as sim
 from tests.conftest import ROOT
+from tests.hostile import runner
 
 CORPUS = Path(__file__).parent / "corpus"
 MINIMAL = ROOT / "scenarios" / "minimal.toml"
 TIMEOUT_S = 60
+"""CPU seconds of a command (``runner.py``: a wall-clock limit ten times longer remains)."""
 MEMORY_BYTES = 6 * 2**30
 PARALLEL = min(8, (os.cpu_count() or 2) + 1)
 
@@ -388,29 +387,12 @@ class Outcome:
 
 
 def _iaas_sim(args: list[str], cwd: Path, out: Path | None = None) -> Outcome:
-    """Run the CLI as a user would, in a subprocess (with ``--out OUT`` when given), under
-    time and memory limits (set on the started process, so safe from several threads)."""
+    """Run the CLI as a user would, in a process of its own (with ``--out OUT`` when
+    given), under CPU-time and memory limits; safe from several threads."""
     if out is not None:
         args = [*args, "--out", str(out)]
-    with subprocess.Popen(
-        [sys.executable, "-m", "iaas_sim.cli", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=cwd,
-        env={**os.environ, "COLUMNS": "200"},  # no lines wrapped in rich's boxes
-    ) as proc:
-        with contextlib.suppress(ProcessLookupError, PermissionError, AttributeError):
-            resource.prlimit(proc.pid, resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
-        try:
-            stdout, stderr = proc.communicate(timeout=TIMEOUT_S)
-            code: int | None = proc.returncode
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            stdout, stderr = proc.communicate()
-            stderr += f"\n[killed after {TIMEOUT_S} s]"
-            code = None
-    return Outcome(args, code, stdout, stderr, out or cwd / "no-out")
+    done = runner.run(args, cwd, TIMEOUT_S, MEMORY_BYTES)
+    return Outcome(args, done.returncode, done.stdout, done.stderr, out or cwd / "no-out")
 
 
 @pytest.fixture(scope="module")
@@ -436,8 +418,7 @@ def cli(
     tmp_path_factory: pytest.TempPathFactory,
     places: dict[str, str],
 ) -> dict[str, Outcome]:
-    """The outcome of every selected CLI case, by id; the commands run a few at a time
-    (each is mostly Python start-up)."""
+    """The outcome of every selected CLI case, by id; the commands run a few at a time."""
     selected = {
         item.callspec.id
         for item in request.session.items
