@@ -73,7 +73,7 @@ def connect(scheduler: Any) -> tuple[Any, Callable[[], None]]:
         client = Client(scheduler, timeout="30s")
     except (OSError, TimeoutError, TypeError, ValueError) as exc:  # TypeError: TLS, no ssl_context
         raise OptionError(
-            "--scheduler",
+            "scheduler",
             f"cannot reach the Dask scheduler at {scheduler} ({type(exc).__name__}: {exc}); "
             "a tls:// address needs Dask's TLS settings (distributed.comm.tls)",
         ) from None

@@ -37,8 +37,9 @@ from iaas_sim.util.version import package_version
 QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
-def check_replications(n: int, option: str = "-n") -> None:
-    """``OptionError`` unless 1 <= ``n`` <= ``MAX_REPLICATIONS``."""
+def check_replications(n: int, option: str = "n_replications") -> None:
+    """``OptionError`` (on ``option``, the argument giving ``n``) unless
+    1 <= ``n`` <= ``MAX_REPLICATIONS``."""
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_REPLICATIONS:
         raise OptionError(
             option, f"replications must be a whole number from 1 to {MAX_REPLICATIONS:,}, got {n!r}"

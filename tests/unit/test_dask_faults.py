@@ -72,3 +72,13 @@ def test_a_local_cluster_starts_its_workers_with_the_allocator_settings(
     finally:
         close()
     assert list(seen.values()) == [WORKER_ENVIRON]
+
+
+def test_an_unreachable_scheduler_is_refused_naming_the_argument() -> None:
+    pytest.importorskip("distributed")
+    from iaas_sim.experiments.dask_executor import connect
+    from iaas_sim.experiments.options import OptionError
+
+    with pytest.raises(OptionError, match=r"cannot reach the Dask scheduler") as caught:
+        connect("tls://127.0.0.1:1")  # TLS without Dask's TLS settings: refused at once
+    assert caught.value.option == "scheduler"

@@ -114,3 +114,10 @@ def test_sweep_refuses_bad_values_before_running() -> None:
         sim.sweep(tiny(), {"pricing.vm_hour_price": [0.02, -1.0]}, n_jobs=1)
     with pytest.raises(ValueError, match="non-empty"):
         sim.sweep(tiny(), {"pricing.vm_hour_price": []}, n_jobs=1)
+
+
+@pytest.mark.parametrize("n", [0, 1.5, True])
+def test_a_bad_number_of_replications_is_refused_naming_the_argument(n: object) -> None:
+    with pytest.raises(executor.OptionError, match="replications must be a whole number") as caught:
+        sim.monte_carlo(tiny(), n_replications=n, n_jobs=1)  # type: ignore[arg-type]
+    assert caught.value.option == "n_replications"
