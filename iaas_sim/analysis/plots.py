@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 
 from iaas_sim.analysis.summary import SYMBOLS as SYMBOLS
 from iaas_sim.analysis.summary import format_money as format_money
+from iaas_sim.scenario.operations import Thresholds
 from iaas_sim.scenario.text import printable
 
 if TYPE_CHECKING:
@@ -200,7 +201,7 @@ def make_cashflow_figure(result: Result) -> Figure:
     return fig
 
 
-DEFAULT_THRESHOLDS = (0.55, 0.75, 0.85)
+DEFAULT_THRESHOLDS = (Thresholds().low, Thresholds().target, Thresholds().high)
 """Cloudwatt's utilisation thresholds (low, target, high), the default of
 ``capacity.thresholds``."""
 
@@ -275,8 +276,7 @@ def plot_pooling(curve: PoolingCurve, ax: Axes | None = None) -> Axes:
         lw=1.2,
         label=f"limit, infinitely many customers ({curve.limit:.0%})",
     )
-    levels = sorted(curve.customers_needed)
-    thresholds = (levels[0], levels[1], levels[2]) if len(levels) == 3 else DEFAULT_THRESHOLDS
+    thresholds = curve.thresholds
     draw_thresholds(ax, thresholds=thresholds)
     for level, _name, color in threshold_bands(thresholds):
         n = curve.customers_needed.get(level)

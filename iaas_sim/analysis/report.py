@@ -90,9 +90,9 @@ def report(
     name shown on the page; ``command``: the command line that makes the page again;
     ``pooling``: add the pooling curve of the scenario's customer mix (a few seconds)."""
     from iaas_sim.engine import simulate
-    from iaas_sim.util.files import atomic_write
     from iaas_sim.experiments.montecarlo import monte_carlo
     from iaas_sim.scenario import load_scenario
+    from iaas_sim.util.files import atomic_write
 
     sc = load_scenario(scenario)
     if n_replications < 1:

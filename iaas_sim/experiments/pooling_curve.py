@@ -33,10 +33,16 @@ from iaas_sim.core.profiles import PROFILE_TABLE, profile_matrix
 from iaas_sim.engine.guard import DEFAULT_LIMITS, Limits, check_curve
 from iaas_sim.scenario import Scenario
 from iaas_sim.scenario.curve import CurveSpec, curve_mix_of, make_curve_spec
+from iaas_sim.scenario.operations import Thresholds
 from iaas_sim.scenario.types import PROFILES
 
-THRESHOLDS: tuple[float, ...] = (0.55, 0.75, 0.85)
-"""Cloudwatt's utilisation bands: eating the business / on target / all profit."""
+THRESHOLDS: tuple[float, float, float] = (
+    Thresholds().low,
+    Thresholds().target,
+    Thresholds().high,
+)
+"""The default utilisation thresholds (Cloudwatt's: eating the business / on target / all
+profit), for a curve of an explicit specification."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,8 @@ class PoolingCurve:
     spec: CurveSpec
     customers_needed: dict[float, float | None]
     """Per threshold, customers the square-root law needs to reach it (None: never)."""
+    thresholds: tuple[float, float, float]
+    """The low, target and high utilisation thresholds (the scenario's)."""
     limit: float
     """Utilisation the law tends to with infinitely many customers (the shape's and the
     correlation's floor)."""
@@ -83,6 +91,7 @@ class _Mix:
 
 def pooling_curve(
     source: Scenario | CurveSpec | Mapping[str, Any],
+    *,
     limits: Limits | None = DEFAULT_LIMITS,
     **changes: Any,
 ) -> PoolingCurve:
@@ -90,8 +99,13 @@ def pooling_curve(
     potential customers, its ``[pooling]`` correlation) or of an explicit specification
     (``CurveSpec`` fields as a dict). ``changes`` override fields: ``customers``,
     ``service_level``, ``correlation``, ``replications``, ``weeks``, ``seed``, …
-    ``limits``: the resource guard's (None: no check)."""
+    ``limits``: the resource guard's (None: no check). The thresholds are the scenario's
+    ``capacity.thresholds`` (the defaults for an explicit specification)."""
     spec = _spec(source, changes)
+    thresholds = THRESHOLDS
+    if isinstance(source, Scenario):
+        th = source.capacity.thresholds
+        thresholds = (th.low, th.target, th.high)
     if limits is not None:
         check_curve(spec, limits)
     mix = _mix(spec)
@@ -105,14 +119,14 @@ def pooling_curve(
         stats = [_replicate(spec, mix, n, n_hours, np.random.default_rng(s)) for s in batch]
         rows.append(_summarise(n, np.array(stats), _law(spec, mix, levels, n)))
     table = pd.DataFrame(rows)
-    needed = {t: _customers_for(spec, mix, levels, t) for t in THRESHOLDS}
+    needed = {t: _customers_for(spec, mix, levels, t) for t in thresholds}
     limit = _law(spec, mix, levels, 1e12)[1]
     grid = np.geomspace(spec.customers[0], spec.customers[-1], 200)
     law = pd.DataFrame(
         [(g, *_law(spec, mix, levels, float(g))) for g in grid],
         columns=["customers", "mean_demand_vms", "utilisation_law", "capacity_law_vms", "_cv"],
     ).drop(columns="_cv")
-    return PoolingCurve(table, spec, needed, limit, law)
+    return PoolingCurve(table, spec, needed, thresholds, limit, law)
 
 
 def _spec(source: Scenario | CurveSpec | Mapping[str, Any], changes: dict[str, Any]) -> CurveSpec:

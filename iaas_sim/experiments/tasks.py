@@ -50,14 +50,18 @@ class Outcome:
     series: list[dict[str, np.ndarray]]
 
 
+FLAT_PREFIXES = {"revenue_by_year": "revenue_", "revenue_by_channel": "channel_revenue_"}
+
+
 def flatten_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
-    """Scalar metrics; dicts become ``<name>_<key>`` columns
-    (``revenue_by_year`` -> ``revenue_2014``…)."""
+    """Scalar metrics; dicts become one column per key: ``revenue_by_year`` ->
+    ``revenue_2014``…, ``revenue_by_channel`` -> ``channel_revenue_web``… (the monthly
+    table's name for the same thing), others ``<name>_<key>``."""
     flat: dict[str, Any] = {}
     for key, value in metrics.items():
         if isinstance(value, dict):
-            prefix = "revenue" if key.startswith("revenue_by_") else key
-            flat.update({f"{prefix}_{k}": v for k, v in value.items()})
+            prefix = FLAT_PREFIXES.get(key, f"{key}_")
+            flat.update({f"{prefix}{k}": v for k, v in value.items()})
         else:
             flat[key] = value
     return flat
