@@ -23,9 +23,11 @@ import resource
 import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from dataclasses import dataclass
+from multiprocessing.connection import wait
 from multiprocessing.context import ForkServerContext
 from pathlib import Path
 
@@ -43,6 +45,9 @@ PRELOAD = [
 WALL_FACTOR = 10
 WALL_MINIMUM_S = 120.0
 _context: ForkServerContext | None = None
+_polling = threading.Lock()
+"""Held to start a child or read its exit status: ``Process.start`` polls every child, and
+two threads reading one child's status from the fork server would leave one with 255."""
 
 
 @dataclass(frozen=True)
@@ -67,15 +72,17 @@ def run(
         limits = (cpu_seconds, memory_bytes, columns)
         child = _fork_server().Process(target=_child, args=(args, str(cwd), limits, out, err))
         start = time.monotonic()
-        child.start()
+        with _polling:
+            child.start()
         wall_s = max(WALL_MINIMUM_S, WALL_FACTOR * cpu_seconds)
-        child.join(wall_s)
-        blocked = child.is_alive()
-        code = child.exitcode
-        if blocked or code in (-signal.SIGXCPU, -signal.SIGKILL):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(child.pid, signal.SIGKILL)  # the command and its workers
-        child.join()
+        blocked = not wait([child.sentinel], wall_s)  # readable once the child has ended
+        with _polling:
+            if blocked:
+                _kill_session(child.pid)
+            child.join()
+            code = child.exitcode
+        if code in (-signal.SIGXCPU, -signal.SIGKILL):
+            _kill_session(child.pid)  # its workers, if any
         stdout = out.read_text(encoding="utf-8", errors="replace")
         stderr = err.read_text(encoding="utf-8", errors="replace")
     seconds = time.monotonic() - start
@@ -85,6 +92,12 @@ def run(
         return Finished(None, stdout, stderr + f"\n[killed after {cpu_seconds:g} CPU s]", seconds)
     assert code is not None  # finished: negative when a signal ended it
     return Finished(code, stdout, stderr, seconds)
+
+
+def _kill_session(pid: int) -> None:
+    """Kill the command and its workers (its session's process group)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
 
 
 def _fork_server() -> ForkServerContext:
