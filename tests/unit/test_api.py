@@ -11,7 +11,7 @@ import pytest
 import iaas_sim as sim
 from tests.conftest import ROOT, tiny
 
-LAYERS = ["scenario", "core", "engine", "experiments", "analysis", "cli"]
+LAYERS = ["util", "scenario", "core", "engine", "experiments", "analysis", "cli"]
 ONLY_IN = {"simpy": "engine", "pydantic": "scenario", "matplotlib": "analysis"}
 
 

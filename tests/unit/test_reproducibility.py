@@ -25,6 +25,7 @@ def _csv(result: Result, folder: Path) -> bytes:
     return (folder / "monthly.csv").read_bytes()
 
 
+@pytest.mark.slow  # about 10 s: spawned workers and a Dask cluster
 def test_monthly_csv_is_byte_identical_across_runs_processes_and_dask(tmp_path: Path) -> None:
     sc = sim.load_scenario(NUMERGY).override({"run.months": 30})
     seed = 11

@@ -22,7 +22,7 @@ SWEEP = [  # price x partner discount, 3 x 2 points x 20 replications: 12 batche
     "sweep",
     str(ROOT / "scenarios/minimal.toml"),
     "--set",
-    "run.months=12",
+    "run.months=6",
     "--set",
     'channels.partners.types=[{ name = "resellers", initial_partners = 5, '
     "customers_per_active_partner_per_month = 5 }]",

@@ -12,6 +12,7 @@ from tests.conftest import ROOT, tiny
 METRICS = ("total_revenue", "mean_utilisation", "pooling_gain")
 
 
+@pytest.mark.slow  # about 10 s: ten full runs, five per customer
 def test_per_customer_and_cohort_runs_agree() -> None:
     """The minimal scenario (up to 2,461 customers) with 5 seeds in each mode: the paired
     differences of revenue, utilisation and pooling gain are within four standard errors

@@ -38,6 +38,7 @@ def test_tornado_swings_are_the_hand_computed_ones() -> None:
     assert list(table["metric"]) == sorted(table["metric"])
 
 
+@pytest.mark.slow  # about 20 s: Saltelli samples of two inputs
 def test_sobol_indices_put_all_of_revenue_on_the_price() -> None:
     table = sensitivity(
         tiny(**GROWING), RANGES, metrics=["total_revenue"], method="sobol", n_samples=64, n_jobs=2
@@ -93,6 +94,7 @@ def test_solve_says_when_the_target_is_not_crossed() -> None:
         )
 
 
+@pytest.mark.slow  # about 15 s: starts a local Dask cluster
 def test_dask_and_local_executors_give_identical_tables() -> None:
     pytest.importorskip("distributed")
     sc = tiny(**{**GROWING, "segments[0].churn_per_month": 0.02})
