@@ -88,7 +88,7 @@ def mc(
         ):
             result = monte_carlo(
                 started.scenario,
-                n,
+                n_replications=n,
                 seed=started.seed,
                 n_jobs=jobs,
                 goals=started.parsed,
