@@ -20,7 +20,7 @@ def rate(n: int, **executor: object) -> float:
     """Replications per second of one Monte Carlo run of ``n`` replications."""
     scenario = sim.load_scenario(ROOT / "scenarios/cloudwatt-2014.toml")
     start = time.perf_counter()
-    sim.monte_carlo(scenario, n, seed=1, **executor)  # type: ignore[arg-type]
+    sim.monte_carlo(scenario, n_replications=n, seed=1, **executor)  # type: ignore[arg-type]
     return n / (time.perf_counter() - start)
 
 

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 import iaas_sim as sim
-from iaas_sim.engine.close import MonthCloser
+from iaas_sim.engine.world import World
 
 ROOT = Path(__file__).resolve().parents[1]
 VMS_PER_CUSTOMER = 4
@@ -146,19 +146,19 @@ class Point:
 def month_peaks() -> Iterator[list[int]]:
     """Traced peak of each month (from the end of the last close to the end of this one)."""
     peaks: list[int] = []
-    close = MonthCloser.close
+    close = World._close
 
-    def traced(self: MonthCloser, m: int) -> dict[str, Any]:
+    def traced(self: World, m: int) -> dict[str, Any]:
         row = close(self, m)
         peaks.append(tracemalloc.get_traced_memory()[1])
         tracemalloc.reset_peak()
         return row
 
-    MonthCloser.close = traced  # type: ignore[method-assign]
+    World._close = traced  # type: ignore[method-assign]
     try:
         yield peaks
     finally:
-        MonthCloser.close = close  # type: ignore[method-assign]
+        World._close = close  # type: ignore[method-assign]
 
 
 def fastest(repeats: int, fn: Callable[[], object]) -> tuple[float, object]:

@@ -104,7 +104,7 @@ def report(
     if n_replications > 1:
         mc = monte_carlo(
             sc,
-            n_replications,
+            n_replications=n_replications,
             seed=root,
             n_jobs=n_jobs,
             goals=list(goals) or default_goals(sc),

@@ -43,7 +43,7 @@ def run(
     with prologue(file, set_, seed, output, single_run, allow_large=allow_large) as started:
         assert started.folder is not None
         try:
-            result = simulate(started.scenario, seed=started.seed, limits=None)
+            result = simulate(started.scenario, seed=started.seed)
         except ScenarioError as exc:
             fail(exc)
         written = result.save(started.folder.staging)

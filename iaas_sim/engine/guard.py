@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from iaas_sim.scenario import Problem, Scenario, ScenarioError
-from iaas_sim.scenario.overrides import flatten_changes
+from iaas_sim.scenario.overrides import apply_overrides, flatten_changes
 from iaas_sim.scenario.types import MAX_PRICE_RESPONSE
+from iaas_sim.scenario.uncertain_checks import integer_paths
 
 BASE_BYTES = 300 * 2**20
 """The interpreter, numpy, pandas, SimPy and a run's fixed arrays (186 MiB measured)."""
@@ -202,18 +204,77 @@ def estimate(scenario: Scenario) -> Estimate:
     )
 
 
+def estimate_worst(
+    scenario: Scenario, ranges: Mapping[str, Sequence[Any]] | None = None
+) -> Estimate:
+    """The estimate of the costliest replication an experiment can run: each uncertain
+    input at the end of its range, and each swept key (``ranges``: path -> the values it
+    takes) at its lowest or highest value, whichever costs more (memory and time taken
+    separately), all together; ``estimate`` when nothing varies. Checked once at the entry
+    points, this bounds every replication whatever it draws or sweeps."""
+    base = estimate(scenario)
+    candidates = _candidates(scenario, ranges)
+    if not candidates:
+        return base
+    corner_memory: dict[str, Any] = {}
+    corner_time: dict[str, Any] = {}
+    for path, values in candidates.items():
+        tried = []
+        for value in values:
+            try:
+                found = estimate(_with(scenario, {path: value}))
+            except ScenarioError:  # a value the key refuses alone: never run
+                continue
+            tried.append((found, value))
+        if tried:
+            corner_memory[path] = max(tried, key=lambda t: t[0].memory_bytes)[1]
+            corner_time[path] = max(tried, key=lambda t: t[0].seconds)[1]
+            for found, _ in tried:  # a corner refused together is bounded by each alone
+                if (found.memory_bytes, found.seconds) > (base.memory_bytes, base.seconds):
+                    base = found
+    worst = base
+    for corner in (corner_memory, corner_time):
+        try:
+            found = estimate(_with(scenario, corner))
+        except ScenarioError:
+            continue
+        if (found.memory_bytes, found.seconds) > (worst.memory_bytes, worst.seconds):
+            worst = found
+    return worst
+
+
+def _candidates(
+    scenario: Scenario, ranges: Mapping[str, Sequence[Any]] | None
+) -> dict[str, list[Any]]:
+    """The values each varying key may take at its ends."""
+    whole = integer_paths(scenario) if scenario.uncertain else set()
+    candidates: dict[str, list[Any]] = {}
+    for path, dist in scenario.uncertain.items():
+        candidates[path] = [float(round(e)) if path in whole else float(e) for e in dist.extremes()]
+    for path, values in (ranges or {}).items():
+        numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+        others = list(dict.fromkeys(v for v in values if v not in numbers))
+        candidates[path] = ([min(numbers), max(numbers)] if numbers else []) + others
+    return candidates
+
+
+def _with(sc: Scenario, values: dict[str, Any]) -> Scenario:
+    return apply_overrides(sc, values, check_events=False, check_uncertain=False)
+
+
 def check_resources(
     scenario: Scenario,
     limits: Limits = DEFAULT_LIMITS,
     replications: int = 1,
     workers: int = 1,
     replications_option: str = "-n",
+    ranges: Mapping[str, Sequence[Any]] | None = None,
 ) -> Estimate:
     """The estimate; ``ScenarioError`` naming the key that costs most when ``workers``
     runs at once need more memory than ``limits.memory_bytes``, or ``replications`` runs
     on ``workers`` more time than ``limits.seconds``, or the run would own more servers
     than any business could."""
-    found = estimate(scenario)
+    found = estimate_worst(scenario, ranges)
     at_once = max(1, min(workers, replications))
     memory = found.memory_bytes * at_once
     seconds = found.seconds * replications / at_once
@@ -371,8 +432,6 @@ def _at_event_peaks(sc: Scenario, changes: list[Change]) -> Scenario:
     peaks = {key: value for key, (value, _) in event_sources(changes).items()}
     if not peaks:
         return sc
-    from iaas_sim.scenario.overrides import apply_overrides
-
     overrides = _peak_changes(sc, peaks)
     try:
         return apply_overrides(sc, overrides, check_events=False, check_uncertain=False)

@@ -12,7 +12,6 @@ import numpy as np
 
 from iaas_sim.core.streams import make_streams
 from iaas_sim.core.uncertain import sample_inputs
-from iaas_sim.engine.guard import DEFAULT_LIMITS, Limits, check_resources
 from iaas_sim.engine.ledger import compute_metrics, compute_monthly
 from iaas_sim.engine.result import Result
 from iaas_sim.engine.world import World
@@ -25,8 +24,8 @@ from iaas_sim.util.version import package_version
 def simulate(
     scenario: Scenario | str | Path | dict[str, Any],
     seed: int | np.random.SeedSequence | None = None,
+    *,
     inputs: Mapping[str, float] | None = None,
-    limits: Limits | None = DEFAULT_LIMITS,
 ) -> Result:
     """Simulate one replication. ``seed`` defaults to the scenario's ``run.seed``; the same
     scenario and seed always give the same result.
@@ -36,9 +35,10 @@ def simulate(
     Carlo run does after inducing rank correlations); the values used are in the result's
     metadata under ``inputs``.
 
-    Before it starts, the resource guard refuses (``ScenarioError``) a run estimated to
-    need more memory or time than ``limits`` (``None``: no check); after it ends, a run
-    whose table holds a number that is not finite is refused, never returned."""
+    ``simulate`` is a pure function of the scenario and the seed: it runs no resource
+    guard (the entry points that run many replications, and the command line, check once
+    before they start; see ``iaas_sim.engine.guard.check_resources``). A run whose table
+    holds a number that is not finite is refused, never returned."""
     sc = load_scenario(scenario)
     if seed is None:
         seed = sc.run.seed
@@ -60,8 +60,6 @@ def simulate(
             raise ScenarioError(
                 [Problem("uncertain", f"the inputs drawn ({drawn}) are refused together: {why}")]
             ) from None
-    if limits is not None:
-        check_resources(sc, limits)
     world = World(sc, streams)
     world.run()
     monthly = compute_monthly(

@@ -113,6 +113,7 @@ def draw_replication_inputs(
 
 def monte_carlo(
     scenario: Scenario | str | Path | dict[str, Any],
+    *,
     n_replications: int,
     seed: int | None = None,
     n_jobs: int | None = None,
@@ -127,8 +128,8 @@ def monte_carlo(
     ``experiments/goals.py``). Same seed, same result, whatever ``n_jobs``.
     ``progress(n)`` is called as replications finish. ``scheduler``: run on a Dask
     cluster instead (an address, a ``distributed.Client`` or ``"local:N"``).
-    ``limits``: the resource guard's, for the whole run and each replication (None: no
-    check)."""
+    ``limits``: the resource guard's, checked once before anything runs, for the costliest
+    replication the uncertain inputs can draw (None: no check)."""
     sc = load_scenario(scenario)
     check_replications(n_replications)
     if limits is not None:
@@ -143,7 +144,7 @@ def monte_carlo(
         # before the long run rather than after it.
         first = None if inputs is None else inputs[0]
         try:
-            trial = simulate(sc, seed=seeds[0], inputs=first, limits=limits)
+            trial = simulate(sc, seed=seeds[0], inputs=first)
         except Exception as exc:
             raise replication_error(exc, seeds[0], {"replication": 0}, first) from None
         flat = flatten_metrics(trial.metrics)
@@ -157,7 +158,6 @@ def monte_carlo(
             kept,
             [{"replication": i} for i in b],
             None if inputs is None else [inputs[i] for i in b],
-            limits,
         )
         for b in batches
     ]

@@ -11,8 +11,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from iaas_sim.experiments.executor import OptionError, Progress
-from iaas_sim.experiments.sweep import sweep
+from iaas_sim.engine.guard import DEFAULT_LIMITS, Limits, check_resources
+from iaas_sim.experiments.executor import OptionError, Progress, resolve_jobs
+from iaas_sim.experiments.sweep import point_ranges, sweep
 from iaas_sim.scenario import Scenario, load_scenario
 from iaas_sim.scenario.load import scenario_to_dict
 from iaas_sim.scenario.overrides import get_path
@@ -23,6 +24,7 @@ METHODS = ("oat", "sobol", "morris")
 def sensitivity(
     scenario: Scenario | str | Path | dict[str, Any],
     params: Mapping[str, tuple[float, float]],
+    *,
     metrics: Sequence[str] = ("npv",),
     method: str = "oat",
     n_samples: int = 64,
@@ -31,6 +33,7 @@ def sensitivity(
     n_jobs: int | None = None,
     progress: Progress | None = None,
     scheduler: Any = None,
+    limits: Limits | None = DEFAULT_LIMITS,
 ) -> pd.DataFrame:
     """Sensitivity of ``metrics`` to ``params`` (dotted path -> (low, high) range).
 
@@ -38,7 +41,9 @@ def sensitivity(
     columns ``metric, param, low, high, at_low, at_high, base, swing`` (``swing = at_high -
     at_low``), sorted by ``|swing|`` (the tornado). ``sobol``: Saltelli's sample of
     ``n_samples x (k + 2)`` points, ``metric, param, S1, S1_conf, ST, ST_conf``. ``morris``:
-    ``n_samples`` trajectories, ``metric, param, mu_star, mu_star_conf, sigma``."""
+    ``n_samples`` trajectories, ``metric, param, mu_star, mu_star_conf, sigma``.
+    ``limits``: the resource guard's, checked once before anything runs, for the costliest
+    point of the design (None: no check)."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     if not params:
@@ -54,7 +59,6 @@ def sensitivity(
         "bounds": [[float(params[n][0]), float(params[n][1])] for n in names],
     }
     root = sc.run.seed if seed is None else seed
-    _check_metrics(sc, metrics)
     if method == "oat":
         base = _nominal(sc, names)
         points = [base] + [
@@ -63,6 +67,15 @@ def sensitivity(
     else:
         x = _sample(method, problem, n_samples, root)
         points = [{n: float(v) for n, v in zip(names, row, strict=True)} for row in x]
+    if limits is not None:
+        check_resources(
+            sc,
+            limits,
+            replications=len(points) * n_replications,
+            workers=resolve_jobs(n_jobs),
+            ranges=point_ranges(points),
+        )
+    _check_metrics(sc, metrics)
     table = sweep(
         sc,
         {"points": points},
@@ -72,6 +85,7 @@ def sensitivity(
         method="points",
         progress=progress,
         scheduler=scheduler,
+        limits=None,  # checked above
     )
     missing = [m for m in metrics if m not in table.columns]
     if missing:

@@ -8,6 +8,7 @@ the target once between the two ends (the ends must lie on either side of it).""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
-from iaas_sim.experiments.executor import OptionError, Progress
+from iaas_sim.engine.guard import DEFAULT_LIMITS, Limits, check_resources
+from iaas_sim.experiments.executor import OptionError, Progress, resolve_jobs
 from iaas_sim.experiments.goals import parse_goal
 from iaas_sim.experiments.sweep import sweep
 from iaas_sim.scenario import Scenario, load_scenario
@@ -44,10 +46,35 @@ class Solution:
     """``value``, ``quantile`` (of the metric) per evaluation, in order."""
 
 
+def _check_resources(
+    sc: Scenario,
+    limits: Limits | None,
+    vary: str,
+    between: tuple[float, float],
+    tolerance: float,
+    n_replications: int,
+    n_jobs: int | None,
+) -> None:
+    """The guard, once: ``vary`` anywhere in ``between``, as many evaluations as bisection
+    to ``tolerance`` needs (Brent's method needs no more in practice); None: no check."""
+    if limits is None:
+        return
+    low, high = between
+    evaluations = 3 + math.ceil(math.log2(max(2.0, (high - low) / tolerance)))
+    check_resources(
+        sc,
+        limits,
+        replications=evaluations * n_replications,
+        workers=resolve_jobs(n_jobs),
+        ranges={vary: [low, high]},
+    )
+
+
 def solve(
     scenario: Scenario | str | Path | dict[str, Any],
     vary: str,
     target: str,
+    *,
     between: tuple[float, float] | None = None,
     quantile: float = 0.5,
     n_replications: int = 20,
@@ -56,10 +83,14 @@ def solve(
     xtol: float | None = None,
     progress: Progress | None = None,
     scheduler: Any = None,
+    limits: Limits | None = DEFAULT_LIMITS,
 ) -> Solution:
     """The value of ``vary`` in ``between`` at which the ``quantile`` of the target's metric
     over ``n_replications`` equals the target's threshold. Without ``between``: an uncertain
-    input's range, else a quarter to four times the scenario's value."""
+    input's range, else a quarter to four times the scenario's value. ``limits``: the
+    resource guard's, checked once before anything runs, for ``vary`` anywhere in
+    ``between`` and as many evaluations as bisection to ``xtol`` would need (None: no
+    check)."""
     goal = parse_goal(target)
     if goal.monthly:
         raise ValueError(f"target {target!r}: give a metric, not a monthly column")
@@ -69,6 +100,8 @@ def solve(
     low, high = default_bracket(sc, vary) if between is None else map(float, between)
     if not low < high:
         raise ValueError(f"between: low must be below high, got {between!r}")
+    tolerance = xtol or 1e-4 * (high - low)
+    _check_resources(sc, limits, vary, (low, high), tolerance, n_replications, n_jobs)
     start = pd.Period(sc.run.start, freq="M")
     months = isinstance(goal.value, str)
     threshold = _month_index(goal.value, start) if months else float(goal.value)
@@ -87,6 +120,7 @@ def solve(
             method="points",
             progress=progress,
             scheduler=scheduler,
+            limits=None,  # checked once above
         )
         if goal.name not in table.columns:
             raise OptionError("target", f"target {target!r}: no metric named {goal.name!r}")
@@ -111,7 +145,7 @@ def solve(
             f"{high:g} (target {goal.value})",
         )
     else:
-        root = float(brentq(level, low, high, xtol=xtol or 1e-4 * (high - low), maxiter=60))
+        root = float(brentq(level, low, high, xtol=tolerance, maxiter=60))
     achieved = level(root) + threshold
     rising = f_high > f_low
     meets_above = rising == (goal.op in (">=", ">"))

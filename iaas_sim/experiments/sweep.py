@@ -11,7 +11,7 @@ import itertools
 import math
 import os
 import signal
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -94,9 +94,19 @@ def design_points(
     return [{n: float(v) for n, v in zip(names, row, strict=True)} for row in values]
 
 
+def point_ranges(points: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    """Every value each path takes over the points."""
+    ranges: dict[str, list[Any]] = {}
+    for point in points:
+        for path, value in point.items():
+            ranges.setdefault(path, []).append(value)
+    return ranges
+
+
 def sweep(
     scenario: Scenario | str | Path | dict[str, Any],
     params: Mapping[str, Any],
+    *,
     n_replications: int = 1,
     seed: int | None = None,
     n_jobs: int | None = None,
@@ -113,7 +123,8 @@ def sweep(
     ``out/data/`` at once and a re-run of the same sweep resumes (see ``dataset.py``).
     ``method="points"`` takes ``params={"points": [{path: value, ...}, ...]}``.
     ``scheduler``: a Dask scheduler address or client (see ``executor.run_tasks``).
-    ``limits``: the resource guard's, for the whole sweep and each replication."""
+    ``limits``: the resource guard's, checked once before anything runs, for the costliest
+    replication the points and uncertain inputs can give (None: no check)."""
     sc = load_scenario(scenario)
     check_replications(n_replications)
     root = sc.run.seed if seed is None else seed
@@ -123,7 +134,13 @@ def sweep(
         check_params(sc, list(params))
         points = _whole_numbers(sc, design_points(params, method, n_points, root))
     if limits is not None:
-        check_resources(sc, limits, len(points) * n_replications, resolve_jobs(n_jobs))
+        check_resources(
+            sc,
+            limits,
+            replications=len(points) * n_replications,
+            workers=resolve_jobs(n_jobs),
+            ranges=point_ranges(points),
+        )
     scenarios = [pin_inputs(sc, point) for point in points]  # ScenarioError before running
     seeds = replication_seeds(root, n_replications)
     batches = split_batches(n_replications, -(-n_replications // BATCH))
@@ -135,7 +152,7 @@ def sweep(
         for b, reps in enumerate(batches):
             labels = [{"point": k, "replication": r, **point} for r in reps]
             given = None if inputs is None else [inputs[r] for r in reps]
-            task = Task(point_sc, [seeds[r] for r in reps], (), labels, given, limits)
+            task = Task(point_sc, [seeds[r] for r in reps], (), labels, given)
             named.append((f"part-{k:05d}-{b:04d}", task))
     if out is None:
         outcomes = run_tasks([t for _, t in named], n_jobs, progress, scheduler=scheduler)

@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 
-from iaas_sim.engine.guard import DEFAULT_LIMITS, Limits
 from iaas_sim.engine.simulate import simulate
 from iaas_sim.scenario.errors import Problem, ScenarioError
 from iaas_sim.scenario.model import Scenario
@@ -38,8 +37,6 @@ class Task:
     """One dict per replication, copied into its row of metrics."""
     inputs: Sequence[dict[str, float] | None] | None = None
     """Per replication, the uncertain inputs' values (None: drawn by the replication)."""
-    limits: Limits | None = DEFAULT_LIMITS
-    """The resource guard's limits for each replication (None: checked before)."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +70,7 @@ def run_task(task: Task) -> Outcome:
     inputs = task.inputs if task.inputs is not None else [None] * len(task.seeds)
     for seed, label, given in zip(task.seeds, task.labels, inputs, strict=True):
         try:
-            res = simulate(task.scenario, seed=seed, inputs=given, limits=task.limits)
+            res = simulate(task.scenario, seed=seed, inputs=given)
         except Exception as exc:  # named with what reproduces it, not only the library's words
             raise replication_error(exc, seed, label, given) from None
         drawn = res.metadata.get("inputs", {})

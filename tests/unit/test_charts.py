@@ -69,7 +69,7 @@ def test_cashflow_marks_peak_funding_payback_and_overlays_runs(
 
 
 def test_fan_draws_two_bands_the_median_and_the_target(tmp_path: Path) -> None:
-    mc = sim.monte_carlo(tiny(**GROWING), 12, seed=1, n_jobs=1)
+    mc = sim.monte_carlo(tiny(**GROWING), n_replications=12, seed=1, n_jobs=1)
     ax = plot_fan(mc, "cumulative_free_cash_flow", target=0.0)
     assert len(ax.collections) == 2  # 5-95 % and 25-75 %
     labels = [line.get_label() for line in ax.get_lines()]

@@ -15,10 +15,11 @@ from iaas_sim.engine.guard import (
     UNLIMITED,
     Limits,
     check_resources,
+    command_line_limits,
     estimate,
 )
-from tests.conftest import ROOT
-from tests.unit.test_cli import iaas_sim
+from tests.cli import iaas_sim
+from tests.conftest import ROOT, tiny
 
 MINIMAL = ROOT / "scenarios/minimal.toml"
 
@@ -71,18 +72,72 @@ def test_a_run_too_big_is_refused_with_the_key_and_value(tmp_path: Path) -> None
     assert "(got 1000000000.0)" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not out.exists()
+    huge = sim.load_scenario(MINIMAL).override({"segments[0].potential_customers": 1e9})
     with pytest.raises(sim.ScenarioError, match=r"more than the limit of 8\.0 GiB"):
-        sim.simulate(sim.load_scenario(MINIMAL).override({"segments[0].potential_customers": 1e9}))
+        sim.monte_carlo(huge, n_replications=1, n_jobs=1)
+
+
+def test_simulate_is_pure_and_the_entry_points_check_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``simulate`` runs no guard (a function of scenario and seed only); ``monte_carlo``,
+    ``sweep``, ``sensitivity`` and ``solve`` each check once, before anything runs."""
+    import iaas_sim.engine.guard as guard
+
+    calls: list[int] = []
+    real = guard.estimate_worst
+    monkeypatch.setattr(guard, "estimate_worst", lambda *a, **k: calls.append(1) or real(*a, **k))
+    sc = tiny(**{"run.months": 3})
+    sim.simulate(sc)
+    assert calls == []
+    sim.monte_carlo(sc, n_replications=4, n_jobs=1)
+    sim.sweep(sc, {"pricing.vm_hour_price": [0.04, 0.05, 0.06]}, n_replications=2, n_jobs=1)
+    sim.sensitivity(sc, {"pricing.vm_hour_price": (0.04, 0.06)}, n_jobs=1)
+    assert calls == [1, 1, 1]
+
+
+def test_an_uncertain_input_is_bounded_at_its_costly_end() -> None:
+    """The base value fits; the high end of the input's range does not, so the whole run is
+    refused before any replication, whatever the first ones would draw."""
+    sc = sim.load_scenario(MINIMAL).override({"segments[0].potential_customers": 1e4})
+    check_resources(sc, Limits(memory_bytes=1 * 2**30))
+    uncertain = sc.override(
+        {
+            "uncertain": {
+                "segments[0].potential_customers": {"dist": "uniform", "low": 1e3, "high": 5e6}
+            }
+        }
+    )
+    with pytest.raises(sim.ScenarioError, match="potential_customers"):
+        check_resources(uncertain, Limits(memory_bytes=1 * 2**30))
+    with pytest.raises(sim.ScenarioError, match="more than the limit"):
+        sim.monte_carlo(uncertain, n_replications=2, n_jobs=1, limits=Limits(memory_bytes=2**30))
+
+
+def test_a_sweep_is_bounded_at_its_costliest_point() -> None:
+    sc = sim.load_scenario(MINIMAL)
+    params = {"segments[0].potential_customers": [1e3, 1e4, 5e6]}
+    with pytest.raises(sim.ScenarioError, match="potential_customers"):
+        sim.sweep(sc, params, n_jobs=1, limits=Limits(memory_bytes=1 * 2**30))
+    with pytest.raises(sim.ScenarioError, match="potential_customers"):
+        sim.solve(
+            sc,
+            "segments[0].potential_customers",
+            "total_revenue >= 1",
+            between=(1e3, 5e6),
+            n_jobs=1,
+            limits=Limits(memory_bytes=1 * 2**30),
+        )
 
 
 def test_the_verdict_depends_only_on_the_inputs_and_the_limits() -> None:
-    """``simulate``'s limits are constants: the same call passes or fails on any machine,
-    whatever memory is free at the moment."""
+    """The limits are constants, and the command line's are a share of the machine's
+    memory (not of the memory free now): the same inputs pass or fail at a quiet moment and
+    a busy one."""
     assert Limits(8 * 2**30, 3600.0) == DEFAULT_LIMITS
     sc = sim.load_scenario(MINIMAL).override({"segments[0].potential_customers": 2e6})
     first = estimate(sc)
     assert estimate(sc) == first
     check_resources(sc, UNLIMITED)
+    assert command_line_limits() == command_line_limits()
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,6 @@ import iaas_sim as sim
 from iaas_sim.analysis.plots import chart_text
 from iaas_sim.cli.app import app
 from iaas_sim.cli.common import literal
-from iaas_sim.engine.guard import Limits
 from iaas_sim.engine.simulate import check_finite
 from iaas_sim.experiments.executor import Task, run_task
 from iaas_sim.experiments.montecarlo import replication_seeds
@@ -39,17 +38,18 @@ def test_scenario_text_is_shown_as_written() -> None:
 
 
 def test_a_failed_replication_names_itself_its_seed_and_its_inputs() -> None:
-    sc = tiny()
+    price = {"dist": "uniform", "low": 0.04, "high": 0.06}
+    sc = tiny(**{"uncertain": {"pricing.vm_hour_price": price}})
     seeds = replication_seeds(3, 2)
-    task = Task(sc, seeds, (), [{"replication": 0}, {"replication": 1}], None, Limits(1.0))
+    refused = {"pricing.vm_hour_price": -0.07}  # inputs no draw would give: refused
+    task = Task(sc, seeds, (), [{"replication": 0}, {"replication": 1}], [refused, refused])
     with pytest.raises(sim.ScenarioError) as caught:
         run_task(task)
     text = str(caught.value)
     assert text.startswith("replication 0: failed with seed SeedSequence(entropy=3")
     assert "spawn_key=(0,)" in text
-    assert "more than the limit of 1 bytes" in text
-    drawn = {"pricing.vm_hour_price": 0.07}
-    task = Task(sc, seeds[:1], (), [{"point": 4, "replication": 0}], [drawn], Limits(1.0))
+    assert "are refused together" in text
+    task = Task(sc, seeds[:1], (), [{"point": 4, "replication": 0}], [refused])
     with pytest.raises(sim.ScenarioError, match=r"point 4, replication 0: .* and inputs "):
         run_task(task)
 

@@ -33,13 +33,14 @@ CASES: list[tuple[str, Callable[[Path], Any], Callable[..., Any]]] = [
     ("n_points", lambda _: design_points({PRICE: (0.01, 0.1)}, "lhs", None, 1), sim.sweep),
     ("params", lambda _: sim.sweep(tiny(), {"run.seed": [1, 2]}, n_jobs=1), sim.sweep),
     ("out", _other_sweep, sim.sweep),
-    ("goals", lambda _: sim.monte_carlo(tiny(), 2, n_jobs=1, goals=["npvv >= 0"]), check_goals),
+    ("goals", lambda _: sim.monte_carlo(tiny(), n_replications=2, n_jobs=1,
+                                        goals=["npvv >= 0"]), check_goals),
     ("metrics", lambda _: sim.sensitivity(tiny(), {PRICE: (0.04, 0.06)}, metrics=["npvv"],
                                           n_jobs=1), sim.sensitivity),
     ("vary", lambda _: default_bracket(tiny(), "pricing.vm_hour_prise"), sim.solve),
     ("between", lambda _: default_bracket(tiny(), "name"), sim.solve),
-    ("target", lambda _: sim.solve(tiny(), PRICE, "nope >= 0", (0.04, 0.06), n_replications=1,
-                                   n_jobs=1), sim.solve),
+    ("target", lambda _: sim.solve(tiny(), PRICE, "nope >= 0", between=(0.04, 0.06),
+                                   n_replications=1, n_jobs=1), sim.solve),
 ]  # fmt: skip
 
 

@@ -113,7 +113,7 @@ def test_monte_carlo_report_adds_bands_and_goals(short: sim.Scenario, tmp_path: 
     # The run's four charts, the pooling curve of its mix, and four fans.
     assert len(page.images()) == 4 + 1 + 4
     assert "the run's mean utilisation is" in text
-    mc = sim.monte_carlo(changed, 5, seed=9, n_jobs=1, goals=["npv >= 0"])
+    mc = sim.monte_carlo(changed, n_replications=5, seed=9, n_jobs=1, goals=["npv >= 0"])
     goal = mc.goals.iloc[0]
     assert "<code>npv &gt;= 0</code>" in text  # escaped once, shown as text
     assert f"{goal.probability:.1%}" in page.cells

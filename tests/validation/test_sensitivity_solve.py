@@ -67,7 +67,7 @@ def test_solve_finds_the_price_for_a_revenue() -> None:
         sc,
         "pricing.vm_hour_price",
         f"total_revenue >= {2 * at_5c}",
-        (0.02, 0.5),
+        between=(0.02, 0.5),
         n_replications=1,
         seed=None,
         n_jobs=1,
@@ -88,7 +88,7 @@ def test_solve_says_when_the_target_is_not_crossed() -> None:
             tiny(**GROWING),
             "pricing.vm_hour_price",
             "total_revenue >= 1e12",
-            (0.02, 0.06),
+            between=(0.02, 0.06),
             n_replications=1,
             n_jobs=1,
         )
@@ -98,8 +98,8 @@ def test_solve_says_when_the_target_is_not_crossed() -> None:
 def test_dask_and_local_executors_give_identical_tables() -> None:
     pytest.importorskip("distributed")
     sc = tiny(**{**GROWING, "segments[0].churn_per_month": 0.02})
-    local = sim.monte_carlo(sc, 12, seed=5, n_jobs=2)
-    dask = sim.monte_carlo(sc, 12, seed=5, scheduler="local:2")
+    local = sim.monte_carlo(sc, n_replications=12, seed=5, n_jobs=2)
+    dask = sim.monte_carlo(sc, n_replications=12, seed=5, scheduler="local:2")
     pd.testing.assert_frame_equal(local.metrics, dask.metrics)
     pd.testing.assert_frame_equal(local.bands, dask.bands)
     grid = {"pricing.vm_hour_price": [0.03, 0.05]}

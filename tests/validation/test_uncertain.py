@@ -116,8 +116,8 @@ def test_monte_carlo_reports_inputs_identical_whatever_the_workers() -> None:
         run={"start": "2024-01-01", "months": 24, "seed": 1},
     )
     sc = sim.load_scenario(data)
-    one = sim.monte_carlo(sc, 40, seed=9, n_jobs=1)
-    two = sim.monte_carlo(sc, 40, seed=9, n_jobs=2)
+    one = sim.monte_carlo(sc, n_replications=40, seed=9, n_jobs=1)
+    two = sim.monte_carlo(sc, n_replications=40, seed=9, n_jobs=2)
     assert one.metrics.equals(two.metrics)
     m = one.metrics
     assert {"pricing.vm_hour_price", "capacity.initial_servers"} <= set(m.columns)
@@ -127,7 +127,7 @@ def test_monte_carlo_reports_inputs_identical_whatever_the_workers() -> None:
 
 def test_without_correlations_monte_carlo_draws_what_each_replication_would() -> None:
     sc = sim.load_scenario(uncertain_minimal(run={"start": "2024-01-01", "months": 6, "seed": 1}))
-    mc = sim.monte_carlo(sc, 3, seed=4, n_jobs=1)
+    mc = sim.monte_carlo(sc, n_replications=3, seed=4, n_jobs=1)
     seeds = np.random.SeedSequence(4).spawn(3)
     for i, seed in enumerate(seeds):
         alone = sim.simulate(sc, seed=seed).metadata["inputs"]
@@ -263,7 +263,7 @@ def test_sweeps_keep_correlations_and_each_inputs_own_draws() -> None:
     first = table[table["point"] == 0]
     rho = stats.spearmanr(first["pricing.vm_hour_price"], first["segments[0].bass_q_per_year"])
     assert rho.statistic > 0.6
-    mc = sim.monte_carlo(sc, 40, seed=2, n_jobs=1)
+    mc = sim.monte_carlo(sc, n_replications=40, seed=2, n_jobs=1)
     # Pinning capacity.initial_servers leaves the other inputs' draws as they were.
     np.testing.assert_allclose(
         first["pricing.vm_hour_price"].to_numpy(), mc.metrics["pricing.vm_hour_price"].to_numpy()
