@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import iaas_sim as sim
-from iaas_sim.engine.guard import Limits
+from iaas_sim.engine.guard import Limits, check_resources
 from iaas_sim.engine.simulate import UNDEFINED_COLUMNS
 from iaas_sim.scenario.errors import format_path
 from tests.conftest import SCENARIOS
@@ -141,7 +141,8 @@ def _names_the_key(text: str, loc: tuple[int | str, ...], how: str) -> bool:
 def _check_run(data: dict[str, Any], loc: tuple[int | str, ...], how: str) -> str:
     try:
         sc = sim.load_scenario(data)
-        res = sim.simulate(sc, seed=1, limits=LIMITS)
+        check_resources(sc, LIMITS)  # as the entry points do, before the run
+        res = sim.simulate(sc, seed=1)
     except sim.ScenarioError as exc:
         refusal = str(exc)
     else:
