@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 import typer
 from rich.console import Console
 
+from iaas_sim.engine.guard import RAISE_LIMITS
 from iaas_sim.scenario import Problem, Scenario, ScenarioError
 from iaas_sim.scenario.checks import check_scenario
 from iaas_sim.scenario.text import printable
@@ -127,8 +128,10 @@ def warn(path: Path, scenario: Scenario) -> None:
 
 
 def print_problems(exc: ScenarioError) -> None:
-    """One plain line per problem on stderr (never wrapped: scripts and CI read them)."""
-    sys.stderr.write(printable(str(exc)) + "\n")
+    """One plain line per problem on stderr (never wrapped: scripts and CI read them); the
+    resource guard's way out is the command line's ``--allow-large``."""
+    text = str(exc).replace(RAISE_LIMITS, "add --allow-large to run anyway")
+    sys.stderr.write(printable(text) + "\n")
 
 
 def scheduler_of(address: str | None, local: int | None) -> str | None:

@@ -6,8 +6,12 @@ For every mechanism whose cost grows with an input, the guard bounds the units o
 reference customers, servers) and prices them in bytes and seconds with constants measured
 by ``benchmarks/bench_guard.py`` and ``benchmarks/bench_guard_cost.py`` (about twice what
 they measured). Its verdict depends only on the scenario and the limits it is given, never
-on the load of the moment: ``simulate`` uses fixed default limits, the command line sets
-the memory limit from the memory available when it starts (``--allow-large`` lifts both).
+on the load of the moment: the entry points (``monte_carlo``, ``sweep``, ``sensitivity``,
+``solve``, ``pooling_curve`` and the command line) check once, before anything runs, with
+fixed default limits; the command line takes a share of the machine's memory (physical or
+the container's cap), not of the memory free now.
+
+Refusals end with ``RAISE_LIMITS``; the command line shows its own way to do that.
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ from iaas_sim.scenario import Problem, Scenario, ScenarioError
 from iaas_sim.scenario.overrides import apply_overrides, flatten_changes
 from iaas_sim.scenario.types import MAX_PRICE_RESPONSE
 from iaas_sim.scenario.uncertain_checks import integer_paths
+
+RAISE_LIMITS = "raise the limits to run anyway"
+"""How a refusal ends (``Limits`` larger, or ``UNLIMITED``)."""
 
 BASE_BYTES = 300 * 2**20
 """The interpreter, numpy, pandas, SimPy and a run's fixed arrays (186 MiB measured)."""
@@ -267,7 +274,7 @@ def check_resources(
     limits: Limits = DEFAULT_LIMITS,
     replications: int = 1,
     workers: int = 1,
-    replications_option: str = "-n",
+    replications_option: str = "n_replications",
     ranges: Mapping[str, Sequence[Any]] | None = None,
 ) -> Estimate:
     """The estimate; ``ScenarioError`` naming the key that costs most when ``workers``
@@ -289,7 +296,7 @@ def check_resources(
                     f"{replications:,} replications of up to {describe_duration(found.seconds)} "
                     f"each on {at_once} worker(s) can take up to {describe_duration(seconds)}, "
                     f"more than the limit of {describe_duration(limits.seconds)}; ask for "
-                    "fewer, or add --allow-large to run anyway",
+                    f"fewer, or {RAISE_LIMITS}",
                     replications,
                     True,
                 )
@@ -347,7 +354,7 @@ def _too_big(
     return Problem(
         key,
         f"the run {signed} and {need} ({key} accounts for most of it); lower it{hint}, or "
-        "add --allow-large to run anyway",
+        f"{RAISE_LIMITS}",
         value,
         value is not None,
     )
@@ -380,7 +387,7 @@ def check_curve(spec: Any, limits: Limits = DEFAULT_LIMITS) -> float:
                     f"{spec.replications:,} books of up to {max(spec.customers):,} customers "
                     f"over {spec.weeks} weeks can take up to {describe_duration(seconds)}, more "
                     f"than the limit of {describe_duration(limits.seconds)}; fewer books, weeks "
-                    "or customers, or add --allow-large to run anyway",
+                    f"or customers, or {RAISE_LIMITS}",
                     spec.replications,
                     True,
                 )

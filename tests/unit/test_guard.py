@@ -60,7 +60,7 @@ def test_a_run_too_big_is_refused_with_the_key_and_value(tmp_path: Path) -> None
     text = str(caught.value)
     assert re.match(r"segments\[0\]\.potential_customers: the run can sign up to [\d,]+ cust", text)
     assert "more than the limit of 1.0 GiB" in text
-    assert "--allow-large" in text
+    assert "raise the limits to run anyway" in text  # the command line: --allow-large
     assert "(got 3000000.0)" in text
 
     out = tmp_path / "out"
@@ -154,7 +154,7 @@ def test_time_is_priced_for_every_mechanism_that_scales(
     sc = sim.load_scenario(MINIMAL).override(changes)
     with pytest.raises(sim.ScenarioError, match=key) as caught:
         check_resources(sc, Limits(memory_bytes=1e15, seconds=120))
-    assert "--allow-large" in str(caught.value)
+    assert "raise the limits to run anyway" in str(caught.value)
     check_resources(sc, UNLIMITED)
 
 
@@ -186,7 +186,7 @@ def test_monte_carlo_time_is_replications_over_workers() -> None:
     limits = Limits(seconds=one * 100)
     check_resources(sc, limits, replications=100, workers=1)
     check_resources(sc, limits, replications=150, workers=2)
-    with pytest.raises(sim.ScenarioError, match=r"^-n: 300 replications of up to .* on 2 worker"):
+    with pytest.raises(sim.ScenarioError, match=r"^n_replications: 300 replications of up to .* on 2 worker"):
         check_resources(sc, limits, replications=300, workers=2)
 
 
