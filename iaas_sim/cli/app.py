@@ -8,6 +8,7 @@ from typing import Any
 
 import typer
 
+from iaas_sim.cli.columns import columns
 from iaas_sim.cli.compare import compare
 from iaas_sim.cli.mc import mc
 from iaas_sim.cli.plot import plot
@@ -32,6 +33,7 @@ COMMANDS: tuple[Callable[..., None], ...] = (
     validate,
     run,
     schema,
+    columns,
 )
 """Every command, in the order ``iaas-sim --help`` lists them; each is the function of the
 same name in ``iaas_sim/cli/<name>.py``. A new command: a module of its own, its function

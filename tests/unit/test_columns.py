@@ -98,3 +98,22 @@ def test_the_readme_tables_are_the_registry() -> None:
         assert body == markdown(table[table["table"] == which]), (
             f"README's {which} table is not the registry's: paste `iaas-sim columns --markdown`"
         )
+
+
+def test_the_columns_command_prints_the_registry() -> None:
+    from iaas_sim.engine.columns import markdown
+    from tests.cli import iaas_sim
+
+    ran = iaas_sim("columns", "scenarios/numergy-2013.toml", "--family", "revenue by partner type")
+    assert ran.returncode == 0, ran.stderr
+    assert "partner_type_revenue_tech_startups" in ran.stdout
+    assert "channel_revenue_partners" in ran.stdout  # what the family sums to
+    assert "opex_power" not in ran.stdout
+    table = sim.columns()
+    md = iaas_sim("columns", "--markdown")
+    assert markdown(table[table["table"] == "monthly"]) in md.stdout
+    assert markdown(table[table["table"] == "metrics"]) in md.stdout
+    bad = iaas_sim("columns", "--family", "revenue")
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("--family: no family 'revenue'; the families: count")
+    assert "Traceback" not in bad.stderr

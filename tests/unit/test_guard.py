@@ -186,7 +186,8 @@ def test_monte_carlo_time_is_replications_over_workers() -> None:
     limits = Limits(seconds=one * 100)
     check_resources(sc, limits, replications=100, workers=1)
     check_resources(sc, limits, replications=150, workers=2)
-    with pytest.raises(sim.ScenarioError, match=r"^n_replications: 300 replications of up to .* on 2 worker"):
+    many = r"^n_replications: 300 replications of up to .* on 2 worker"
+    with pytest.raises(sim.ScenarioError, match=many):
         check_resources(sc, limits, replications=300, workers=2)
 
 
