@@ -76,6 +76,10 @@ def test_a_swept_uncertain_input_is_pinned_at_each_point() -> None:
     assert list(table["pricing.vm_hour_price"]) == [0.02, 0.02, 0.04, 0.04]
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _interrupted(out: Path, batches: int, signal_name: str) -> subprocess.CompletedProcess[str]:
     """The sweep in a real process of its own session (the command and its workers), sent
     ``signal_name`` (as Ctrl-C or a kill would) once it has written ``batches`` batches:
@@ -86,6 +90,9 @@ def _interrupted(out: Path, batches: int, signal_name: str) -> subprocess.Comple
         text=True,
         env={**os.environ, SIGNAL_AFTER: f"{batches}:{signal_name}"},
         start_new_session=True,
+        # Ctrl-C as a terminal delivers it: a child inherits an ignored SIGINT (after some
+        # tests, this process's), and Python then leaves it ignored.
+        preexec_fn=_default_sigint,
         timeout=600,
         check=False,
     )
