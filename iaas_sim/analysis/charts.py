@@ -46,6 +46,7 @@ def _is_money(name: str) -> bool:
 def plot_fan(
     mc: MonteCarloResult,
     column: str = "cumulative_free_cash_flow",
+    *,
     ax: Axes | None = None,
     target: float | None = None,
     currency: str = "EUR",
@@ -74,7 +75,7 @@ def plot_fan(
     return ax
 
 
-def plot_utilisation(result: Result, ax: Axes | None = None) -> Axes:
+def plot_utilisation(result: Result, *, ax: Axes | None = None) -> Axes:
     """Mean and peak-hour utilisation against the scenario's low / target / high thresholds
     (55 / 75 / 85 % by default), with the capacity installed (steps when orders arrive) on
     the right axis."""
@@ -104,7 +105,7 @@ def plot_utilisation(result: Result, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def plot_revenue_mix(result: Result, by: str = "stream", ax: Axes | None = None) -> Axes:
+def plot_revenue_mix(result: Result, by: str = "stream", *, ax: Axes | None = None) -> Axes:
     """Monthly revenue stacked by stream (usage, reserved, marketplace; SLA credits below
     zero) or by channel (web, direct sales, partners)."""
     ax = _new_axes(ax)
@@ -140,6 +141,7 @@ def plot_sweep_heatmap(
     x: str,
     y: str,
     metric: str,
+    *,
     ax: Axes | None = None,
     threshold: float | None = None,
     currency: str = "EUR",
@@ -194,7 +196,7 @@ def plot_sweep_heatmap(
 
 
 def plot_tornado(
-    tornado: pd.DataFrame, metric: str, ax: Axes | None = None, currency: str = "EUR"
+    tornado: pd.DataFrame, metric: str, *, ax: Axes | None = None, currency: str = "EUR"
 ) -> Axes:
     """One-at-a-time swings of a metric, largest on top: each bar runs from the metric at
     the input's low end to its value at the high end, around the base."""

@@ -66,7 +66,10 @@ def _date_axis(ax: Axes) -> None:
 
 
 def plot_cashflow(
-    results: Result | Sequence[Result], ax: Axes | None = None, labels: Sequence[str] | None = None
+    results: Result | Sequence[Result],
+    *,
+    ax: Axes | None = None,
+    labels: Sequence[str] | None = None,
 ) -> Axes:
     """Cumulative free cash flow (the J-curve) of one or several results, with break-even,
     payback and peak funding marked."""
@@ -157,7 +160,7 @@ def _side(k: int, n: int) -> str:
     return "left" if k < 0.2 * n else "center"
 
 
-def plot_revenue_ebitda(result: Result, ax: Axes | None = None) -> Axes:
+def plot_revenue_ebitda(result: Result, *, ax: Axes | None = None) -> Axes:
     """Monthly revenue, opex and EBITDA."""
     ax = _new_axes(ax)
     m, x = result.monthly, _dates(result.monthly)
@@ -246,7 +249,7 @@ def draw_thresholds(
         )
 
 
-def plot_pooling(curve: PoolingCurve, ax: Axes | None = None) -> Axes:
+def plot_pooling(curve: PoolingCurve, *, ax: Axes | None = None) -> Axes:
     """Utilisation achievable against the number of customers: the simulated mean with
     its 5-95 % band across books, the square-root law beside it, the curve's utilisation
     thresholds and the limit with infinitely many customers."""
@@ -309,7 +312,7 @@ def plot_pooling(curve: PoolingCurve, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def plot_pooling_headroom(curve: PoolingCurve, ax: Axes | None = None) -> Axes:
+def plot_pooling_headroom(curve: PoolingCurve, *, ax: Axes | None = None) -> Axes:
     """Capacity needed above mean demand (headroom), log-log: falls like one over the
     square root of the number of customers until the shape or the correlation stops it."""
     ax = _new_axes(ax)
@@ -353,7 +356,7 @@ def make_pooling_figure(curve: PoolingCurve) -> Figure:
     return fig
 
 
-def save_figure(fig: Figure, path: str | Path, dpi: int = 120) -> Path:
+def save_figure(fig: Figure, path: str | Path, *, dpi: int = 120) -> Path:
     """Save through a temporary file renamed into place."""
     from iaas_sim.util.files import atomic_write
 

@@ -74,6 +74,7 @@ details{margin:.4em 0}summary{cursor:pointer;font-weight:600}
 def report(
     scenario: Scenario | str | Path | dict[str, Any],
     out: str | Path,
+    *,
     n_replications: int = 1,
     seed: int | None = None,
     goals: Sequence[str | Goal] = (),

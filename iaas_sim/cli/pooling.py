@@ -59,7 +59,7 @@ def pooling(
     """The pooling curve: utilisation achievable and capacity needed against the number of
     customers, beside the square-root law; writes pooling.csv and pooling.png."""
     from iaas_sim.engine.guard import UNLIMITED, command_line_limits
-    from iaas_sim.experiments.pooling_curve import THRESHOLDS, pooling_curve
+    from iaas_sim.experiments.pooling_curve import pooling_curve
 
     target = _pooling_target(file, out_dir)
     with output_folder(target, "pooling", force) as folder:
@@ -83,7 +83,7 @@ def pooling(
             figure = make_pooling_figure(curve)
             written.append(save_figure(figure, folder.staging / "pooling.png"))
         written = folder.commit(written, {"seed": curve.spec.seed})
-    _print_curve(curve, THRESHOLDS)
+    _print_curve(curve, curve.thresholds)
     sys.stdout.write("wrote " + ", ".join(str(p) for p in written) + "\n")
 
 
