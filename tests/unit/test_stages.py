@@ -359,3 +359,32 @@ def test_partner_reach_keeps_what_active_partners_can_bring() -> None:
     assert abs(kept - 4000) < 4 * np.sqrt(n * 0.2 * 0.8)  # Binomial(n, 4000 / n)
     share = float(np.mean(capped.ptype == 1))
     assert abs(share - 0.75) < 4 * np.sqrt(0.75 * 0.25 / kept)  # reach 3,000 of 4,000
+
+
+def test_no_stage_sees_the_world() -> None:
+    """Stages import neither the SimPy world nor simpy, and no stage function takes a
+    ``World``: each is a function of frozen values."""
+    import ast
+    from pathlib import Path
+
+    import iaas_sim.engine.stages as stages
+
+    folder = Path(stages.__file__).parent
+    modules = sorted(folder.glob("*.py"))
+    assert len(modules) >= 8
+    for path in modules:
+        tree = ast.parse(path.read_text())
+        imported = {
+            alias.name if isinstance(node, ast.Import) else str(node.module)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import | ast.ImportFrom)
+            for alias in node.names
+        }
+        assert not {n for n in imported if n.startswith(("simpy", "iaas_sim.engine.world"))}, path
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef):
+                for arg in node.args.args + node.args.kwonlyargs:
+                    assert "World" not in ast.unparse(arg.annotation or ast.Constant("")), (
+                        path.name,
+                        node.name,
+                    )
