@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Literal
@@ -23,8 +24,10 @@ from iaas_sim.analysis.plots import (
     thresholds_of,
 )
 from iaas_sim.engine.columns import (
+    METRICS,
     PREFIXES,
     REVENUE_BY_CHANNEL,
+    REVENUE_BY_PARTNER_TYPE,
     REVENUE_STREAM,
     members,
     monthly_columns,
@@ -36,11 +39,18 @@ if TYPE_CHECKING:
     from iaas_sim.engine.result import Result
     from iaas_sim.experiments.montecarlo import MonteCarloResult
 
-MONEY_HINTS = ("revenue", "cash", "ebitda", "ebit", "opex", "capex", "npv", "funding", "flow")
+UNITS = {c.name: c.unit for c in (*monthly_columns(), *METRICS)}
+"""Each monthly column's and metric's unit, from the registry."""
 
 
 def _is_money(name: str) -> bool:
-    return any(h in name for h in MONEY_HINTS)
+    """Whether a monthly column or metric is an amount of money (its registry unit); a
+    partner type's revenue and a year's revenue (``revenue_2014``, flattened from
+    ``revenue_by_year``) are too."""
+    if name.startswith(PREFIXES[REVENUE_BY_PARTNER_TYPE]) or re.fullmatch(r"revenue_\d{4}", name):
+        return True
+    unit = UNITS.get(name, "")
+    return unit == "currency" or unit.startswith("currency by")
 
 
 def plot_fan(
