@@ -23,6 +23,8 @@ from iaas_sim.core.finance import (
 from iaas_sim.engine.columns import (
     METRICS,
     OPEX_LINE,
+    PREFIXES,
+    REVENUE_BY_PARTNER_TYPE,
     REVENUE_STREAM,
     availability,
     channel_revenue,
@@ -83,14 +85,19 @@ def compute_funding(finance: Finance, grid: MonthGrid) -> np.ndarray:
     return funding
 
 
-def compute_monthly(books: Books, finance: Finance, partner_types: Sequence[str]) -> pd.DataFrame:
-    """The monthly table, its columns and totals as the registry declares them."""
-    registry = monthly_columns(partner_types)
+def compute_monthly(books: Books, finance: Finance) -> pd.DataFrame:
+    """The monthly table, its columns and totals as the registry declares them. Its partner
+    types are those of the months' rows, in the order they appeared (an event may open a
+    programme: a type earns nothing in the months before it existed)."""
+    prefix = PREFIXES[REVENUE_BY_PARTNER_TYPE]
+    seen = dict.fromkeys(k for row in books.rows for k in row if k.startswith(prefix))
+    registry = monthly_columns([k.removeprefix(prefix) for k in seen])
     names = [c.name for c in registry]
     rows = pd.DataFrame(books.rows)
     check_columns(
         sorted(rows.columns), sorted(set(names) - LEDGER_COLUMNS), "the monthly close's columns"
     )
+    rows[list(seen)] = rows[list(seen)].fillna(0.0)
     rows.index = pd.PeriodIndex(books.month_starts[:-1], freq="M", name="month")
     streams = members(registry, REVENUE_STREAM)
     rows["revenue"] = sum(rows[s] for s in streams)

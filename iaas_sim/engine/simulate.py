@@ -62,20 +62,19 @@ def simulate(
             ) from None
     world = World(sc, streams)
     world.run()
-    monthly = compute_monthly(
-        world.books(), sc.finance, [t.name for t in sc.channels.partners.types]
-    )
+    final = world.sc  # the scenario in force at the run's end (events may change it)
+    monthly = compute_monthly(world.books(), final.finance)
     metadata: dict[str, Any] = {
         "package_version": package_version(),
         "scenario_name": sc.name,
         "scenario_hash": scenario_hash(sc),
         "seed": seed if isinstance(seed, int) else repr(seed),
         "currency": sc.run.currency,
-        "thresholds": sc.capacity.thresholds.model_dump(),
+        "thresholds": final.capacity.thresholds.model_dump(),
     }
     if used:
         metadata["inputs"] = used
-    metrics = compute_metrics(monthly, sc)
+    metrics = compute_metrics(monthly, final)
     check_finite(sc, monthly, metrics)
     return Result(monthly, metrics, metadata)
 

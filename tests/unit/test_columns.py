@@ -67,7 +67,7 @@ def test_a_column_the_registry_does_not_declare_fails_the_run() -> None:
     for row in books.rows:
         row["revenue_gpu"] = 1.0  # a new stream someone forgot to declare
     with pytest.raises(RegistryError, match="not declared \\['revenue_gpu'\\]"):
-        compute_monthly(books, sc.finance, ["resellers"])
+        compute_monthly(books, sc.finance)
 
 
 def test_a_declared_column_the_close_forgot_fails_the_run() -> None:
@@ -75,12 +75,12 @@ def test_a_declared_column_the_close_forgot_fails_the_run() -> None:
     books = world.books()
     rows = [{k: v for k, v in row.items() if k != "opex_power"} for row in books.rows]
     with pytest.raises(RegistryError, match="declared but missing \\['opex_power'\\]"):
-        compute_monthly(dataclasses.replace(books, rows=rows), sc.finance, ["resellers"])
+        compute_monthly(dataclasses.replace(books, rows=rows), sc.finance)
 
 
 def test_totals_come_from_the_registry() -> None:
     world, sc = world_books()
-    monthly = compute_monthly(world.books(), sc.finance, ["resellers"])
+    monthly = compute_monthly(world.books(), sc.finance)
     streams = [c.name for c in monthly_columns(["resellers"]) if c.family == "revenue stream"]
     np.testing.assert_array_equal(monthly["revenue"], sum(monthly[s] for s in streams))
     assert (monthly["revenue"] > 0).all()

@@ -187,3 +187,29 @@ def test_events_that_could_never_apply_are_refused() -> None:
     with pytest.raises(sim.ScenarioError, match=r"events\[0\]\.date: must be within the run"):
         tiny(events=[{"date": "2024-06-15", "set": {"pricing.vm_hour_price": 0.1}}])
     tiny(events=[{"date": "2024-06-01", "set": {"pricing.vm_hour_price": 0.1}}])
+
+
+def test_the_metrics_read_the_scenario_in_force_at_the_run_s_end() -> None:
+    """Thresholds changed by an event: the threshold metrics (and the recorded thresholds)
+    are those in force at the end, as the registry says."""
+    th = {"low": 0.5, "target": 0.6, "high": 0.7}
+    sc = tiny(
+        events=[{"date": "2024-03-01", "name": "tighter", "set": {"capacity.thresholds": th}}]
+    )
+    res = sim.simulate(sc)
+    basis = res.monthly["procurement_utilisation"].to_numpy()
+    assert res.metrics["months_below_low_threshold"] == int(np.sum(basis < 0.5))
+    assert res.metadata["thresholds"] == th
+    # 40 VMs on 100 servers of 10: 4 % utilisation, below either low threshold; compare with
+    # thresholds that only the initial scenario has.
+    untouched = sim.simulate(tiny(**{"capacity.thresholds.low": 0.01}))
+    assert untouched.metrics["months_below_low_threshold"] == 0
+    late = sim.simulate(
+        tiny(
+            **{"capacity.thresholds.low": 0.01},
+            events=[
+                {"date": "2024-06-01", "name": "raise", "set": {"capacity.thresholds.low": 0.5}}
+            ],
+        )
+    )
+    assert late.metrics["months_below_low_threshold"] == 6  # the end's 0.5 applies to all
