@@ -16,6 +16,8 @@ Refusals end with ``RAISE_LIMITS``; the command line shows its own way to do tha
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
 import os
 from collections.abc import Mapping, Sequence
@@ -24,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from iaas_sim.scenario import Problem, Scenario, ScenarioError
-from iaas_sim.scenario.overrides import apply_overrides, flatten_changes
+from iaas_sim.scenario.load import scenario_to_dict
+from iaas_sim.scenario.overrides import apply_overrides, flatten_changes, get_path
 from iaas_sim.scenario.types import MAX_PRICE_RESPONSE
-from iaas_sim.scenario.uncertain_checks import integer_paths
 
 RAISE_LIMITS = "raise the limits to run anyway"
 """How a refusal ends (``Limits`` larger, or ``UNLIMITED``)."""
@@ -216,13 +218,14 @@ def estimate_worst(
 ) -> Estimate:
     """The estimate of the costliest replication an experiment can run: each uncertain
     input at the end of its range, and each swept key (``ranges``: path -> the values it
-    takes) at its lowest or highest value, whichever costs more (memory and time taken
-    separately), all together; ``estimate`` when nothing varies. Checked once at the entry
-    points, this bounds every replication whatever it draws or sweeps."""
-    base = estimate(scenario)
+    takes) at its lowest or highest value, whichever costs more, all together; memory and
+    time are bounded separately (the corner that needs most memory need not be the
+    slowest). ``estimate`` when nothing varies. Checked once at the entry points, this
+    bounds every replication whatever it draws or sweeps."""
+    worst = estimate(scenario)
     candidates = _candidates(scenario, ranges)
     if not candidates:
-        return base
+        return worst
     corner_memory: dict[str, Any] = {}
     corner_time: dict[str, Any] = {}
     for path, values in candidates.items():
@@ -233,36 +236,62 @@ def estimate_worst(
             except ScenarioError:  # a value the key refuses alone: never run
                 continue
             tried.append((found, value))
+            worst = worse(worst, found)  # a corner refused together is bounded by each alone
         if tried:
             corner_memory[path] = max(tried, key=lambda t: t[0].memory_bytes)[1]
             corner_time[path] = max(tried, key=lambda t: t[0].seconds)[1]
-            for found, _ in tried:  # a corner refused together is bounded by each alone
-                if (found.memory_bytes, found.seconds) > (base.memory_bytes, base.seconds):
-                    base = found
-    worst = base
     for corner in (corner_memory, corner_time):
         try:
-            found = estimate(_with(scenario, corner))
+            worst = worse(worst, estimate(_with(scenario, corner)))
         except ScenarioError:
             continue
-        if (found.memory_bytes, found.seconds) > (worst.memory_bytes, worst.seconds):
-            worst = found
     return worst
+
+
+def worse(a: Estimate, b: Estimate) -> Estimate:
+    """A bound of both: the memory (and customers, output, servers) of the one needing more
+    memory, the time of the slower."""
+    memory = a if a.memory_bytes >= b.memory_bytes else b
+    time = a if a.seconds >= b.seconds else b
+    return dataclasses.replace(
+        memory,
+        seconds=time.seconds,
+        seconds_by_key=time.seconds_by_key,
+        customers=max(a.customers, b.customers),
+        output_bytes=max(a.output_bytes, b.output_bytes),
+        servers=max(a.servers, b.servers),
+    )
 
 
 def _candidates(
     scenario: Scenario, ranges: Mapping[str, Sequence[Any]] | None
 ) -> dict[str, list[Any]]:
-    """The values each varying key may take at its ends."""
-    whole = integer_paths(scenario) if scenario.uncertain else set()
+    """The values each varying key may take at its ends, as the key holds them (a whole
+    number where the scenario has one)."""
+    data = scenario_to_dict(scenario)
     candidates: dict[str, list[Any]] = {}
     for path, dist in scenario.uncertain.items():
-        candidates[path] = [float(round(e)) if path in whole else float(e) for e in dist.extremes()]
+        candidates[path] = [_typed(data, path, e) for e in dist.extremes()]
     for path, values in (ranges or {}).items():
         numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
-        others = list(dict.fromkeys(v for v in values if v not in numbers))
-        candidates[path] = ([min(numbers), max(numbers)] if numbers else []) + others
+        others: list[Any] = []
+        for v in values:  # lists and tables are not hashable: compared as written
+            if not any(v is n for n in numbers) and all(repr(v) != repr(o) for o in others):
+                others.append(v)
+        ends = [min(numbers), max(numbers)] if numbers else []
+        candidates[path] = [_typed(data, path, e) for e in ends] + others
     return candidates
+
+
+def _typed(data: dict[str, Any], path: str, value: float) -> Any:
+    """``value`` as the key at ``path`` holds it: rounded where it holds a whole number."""
+    try:
+        current = get_path(data, path)
+    except (KeyError, ValueError, IndexError, TypeError):
+        return value
+    if isinstance(current, int) and not isinstance(current, bool):
+        return round(float(value))
+    return float(value)
 
 
 def _with(sc: Scenario, values: dict[str, Any]) -> Scenario:
@@ -276,12 +305,16 @@ def check_resources(
     workers: int = 1,
     replications_option: str = "n_replications",
     ranges: Mapping[str, Sequence[Any]] | None = None,
+    points: Sequence[Scenario] | None = None,
 ) -> Estimate:
     """The estimate; ``ScenarioError`` naming the key that costs most when ``workers``
     runs at once need more memory than ``limits.memory_bytes``, or ``replications`` runs
     on ``workers`` more time than ``limits.seconds``, or the run would own more servers
     than any business could."""
-    found = estimate_worst(scenario, ranges)
+    if points:  # each scenario the experiment runs, at its own uncertain extremes
+        found = functools.reduce(worse, (estimate_worst(p) for p in points))
+    else:
+        found = estimate_worst(scenario, ranges)
     at_once = max(1, min(workers, replications))
     memory = found.memory_bytes * at_once
     seconds = found.seconds * replications / at_once

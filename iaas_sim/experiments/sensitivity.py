@@ -13,10 +13,11 @@ import pandas as pd
 
 from iaas_sim.engine.guard import DEFAULT_LIMITS, Limits, check_resources
 from iaas_sim.experiments.executor import OptionError, Progress, resolve_jobs
-from iaas_sim.experiments.sweep import point_ranges, sweep
+from iaas_sim.experiments.sweep import sweep, whole_numbers
 from iaas_sim.scenario import Scenario, load_scenario
 from iaas_sim.scenario.load import scenario_to_dict
 from iaas_sim.scenario.overrides import get_path
+from iaas_sim.scenario.uncertain import pin_inputs
 
 METHODS = ("oat", "sobol", "morris")
 
@@ -67,13 +68,13 @@ def sensitivity(
     else:
         x = _sample(method, problem, n_samples, root)
         points = [{n: float(v) for n, v in zip(names, row, strict=True)} for row in x]
-    if limits is not None:
+    if limits is not None:  # once: the trial below and every point of the design
         check_resources(
             sc,
             limits,
-            replications=len(points) * n_replications,
+            replications=1 + len(points) * n_replications,
             workers=resolve_jobs(n_jobs),
-            ranges=point_ranges(points),
+            points=[sc, *(pin_inputs(sc, p) for p in whole_numbers(sc, points))],
         )
     _check_metrics(sc, metrics)
     table = sweep(

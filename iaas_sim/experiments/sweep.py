@@ -11,7 +11,7 @@ import itertools
 import math
 import os
 import signal
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -94,15 +94,6 @@ def design_points(
     return [{n: float(v) for n, v in zip(names, row, strict=True)} for row in values]
 
 
-def point_ranges(points: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
-    """Every value each path takes over the points."""
-    ranges: dict[str, list[Any]] = {}
-    for point in points:
-        for path, value in point.items():
-            ranges.setdefault(path, []).append(value)
-    return ranges
-
-
 def sweep(
     scenario: Scenario | str | Path | dict[str, Any],
     params: Mapping[str, Any],
@@ -129,19 +120,19 @@ def sweep(
     check_replications(n_replications)
     root = sc.run.seed if seed is None else seed
     if method == "points":  # an explicit list of points (sensitivity, goal seeking)
-        points = _whole_numbers(sc, [dict(p) for p in params["points"]])
+        points = whole_numbers(sc, [dict(p) for p in params["points"]])
     else:
         check_params(sc, list(params))
-        points = _whole_numbers(sc, design_points(params, method, n_points, root))
-    if limits is not None:
+        points = whole_numbers(sc, design_points(params, method, n_points, root))
+    scenarios = [pin_inputs(sc, point) for point in points]  # ScenarioError before running
+    if limits is not None:  # every point as it will run, its uncertain inputs at their ends
         check_resources(
             sc,
             limits,
             replications=len(points) * n_replications,
             workers=resolve_jobs(n_jobs),
-            ranges=point_ranges(points),
+            points=scenarios,
         )
-    scenarios = [pin_inputs(sc, point) for point in points]  # ScenarioError before running
     seeds = replication_seeds(root, n_replications)
     batches = split_batches(n_replications, -(-n_replications // BATCH))
     named: list[tuple[str, Task]] = []
@@ -230,7 +221,7 @@ def check_params(sc: Scenario, paths: list[str]) -> None:
         seen[key] = path
 
 
-def _whole_numbers(sc: Scenario, points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def whole_numbers(sc: Scenario, points: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Round the values of keys that hold whole numbers (a Latin hypercube draws reals)."""
     data = scenario_to_dict(sc)
     whole = set()

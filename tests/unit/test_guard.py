@@ -3,8 +3,10 @@ cap it, and a run too big for the machine is refused before it starts."""
 
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +19,7 @@ from iaas_sim.engine.guard import (
     check_resources,
     command_line_limits,
     estimate,
+    estimate_worst,
 )
 from tests.cli import iaas_sim
 from tests.conftest import ROOT, tiny
@@ -82,16 +85,67 @@ def test_simulate_is_pure_and_the_entry_points_check_once(monkeypatch: pytest.Mo
     ``sweep``, ``sensitivity`` and ``solve`` each check once, before anything runs."""
     import iaas_sim.engine.guard as guard
 
-    calls: list[int] = []
-    real = guard.estimate_worst
-    monkeypatch.setattr(guard, "estimate_worst", lambda *a, **k: calls.append(1) or real(*a, **k))
+    calls: list[str] = []
+    for name in ("montecarlo", "sweep", "sensitivity", "solve"):
+        module = importlib.import_module(f"iaas_sim.experiments.{name}")
+        real = module.check_resources
+
+        def counted(*a: Any, _name: str = module.__name__, _real: Any = real, **k: Any) -> Any:
+            calls.append(_name.rsplit(".", 1)[-1])
+            return _real(*a, **k)
+
+        monkeypatch.setattr(module, "check_resources", counted)
+    estimates: list[int] = []
+    real_estimate = guard.estimate
+    monkeypatch.setattr(guard, "estimate", lambda sc: estimates.append(1) or real_estimate(sc))
     sc = tiny(**{"run.months": 3})
     sim.simulate(sc)
-    assert calls == []
+    assert estimates == []
+    price = "pricing.vm_hour_price"
     sim.monte_carlo(sc, n_replications=4, n_jobs=1)
-    sim.sweep(sc, {"pricing.vm_hour_price": [0.04, 0.05, 0.06]}, n_replications=2, n_jobs=1)
-    sim.sensitivity(sc, {"pricing.vm_hour_price": (0.04, 0.06)}, n_jobs=1)
-    assert calls == [1, 1, 1]
+    sim.sweep(sc, {price: [0.04, 0.05, 0.06]}, n_replications=2, n_jobs=1)
+    sim.sensitivity(sc, {price: (0.04, 0.06)}, n_jobs=1)
+    sim.solve(sc, price, "total_revenue >= 4000", between=(0.04, 0.06), n_replications=1, n_jobs=1)
+    assert calls == ["montecarlo", "sweep", "sensitivity", "solve"]
+
+
+def test_memory_and_time_are_bounded_by_their_own_worst_corner() -> None:
+    """Per-customer pooling is the slow corner of a sweep over the mode, not the one that
+    needs most memory: the bound takes each from its own corner."""
+    sc = sim.load_scenario(MINIMAL).override({"segments[0].potential_customers": 2e5})
+    slow = estimate(sc.override({"pooling.mode": "per_customer"}))
+    both = estimate_worst(sc, {"pooling.mode": ["auto", "per_customer"]})
+    assert both.seconds >= slow.seconds > estimate(sc).seconds
+    assert both.memory_bytes >= max(slow.memory_bytes, estimate(sc).memory_bytes)
+
+
+def test_whole_number_keys_are_bounded_at_their_ends() -> None:
+    sc = sim.load_scenario(MINIMAL).override({"pooling.mode": "cohort"})
+    wide = {"dist": "uniform", "low": 32, "high": 5000}
+    uncertain = sc.override({"uncertain": {"pooling.reference_customers": wide}})
+    at_high = estimate(sc.override({"pooling.reference_customers": 5000}))
+    assert estimate_worst(uncertain).seconds >= at_high.seconds
+    months = estimate_worst(sc, {"run.months": [84.0, 600.0]})  # floats, as a design gives
+    assert months.seconds >= estimate(sc.override({"run.months": 600})).seconds
+
+
+def test_points_valid_only_together_and_table_values_are_bounded() -> None:
+    sc = sim.load_scenario(ROOT / "scenarios/cloudwatt-2014.toml")
+    mix = "segments.smb.channel_mix"
+    partners = {f"{mix}.web": 0.0, f"{mix}.partners": 1.0}  # as written: within the reach
+    web = {f"{mix}.web": 1.0, f"{mix}.partners": 0.0}  # valid only together, and unbounded
+    big = sc.override({"segments.smb.potential_customers": 5e6})
+    check_resources(big, Limits(memory_bytes=2**30))
+    with pytest.raises(sim.ScenarioError, match="more than the limit"):
+        sim.sweep(
+            big,
+            {"points": [partners, web]},
+            method="points",
+            n_jobs=1,
+            limits=Limits(memory_bytes=2**30),
+        )
+    schedules = [[{"from": "2012-09-01", "value": 1.0}], [{"from": "2012-09-01", "value": 2.0}]]
+    estimate_worst(sc, {"costs.marketing_per_month": schedules})  # lists: no crash
 
 
 def test_an_uncertain_input_is_bounded_at_its_costly_end() -> None:
