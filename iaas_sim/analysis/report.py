@@ -27,6 +27,8 @@ from iaas_sim.analysis.summary import (
     metric_rows,
     yearly,
 )
+from iaas_sim.engine.guard import DEFAULT_LIMITS, Limits, check_resources
+from iaas_sim.experiments.executor import resolve_jobs
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -84,12 +86,15 @@ def report(
     source: str | None = None,
     command: str | None = None,
     pooling: bool = True,
+    limits: Limits | None = DEFAULT_LIMITS,
 ) -> Path:
     """Simulate ``scenario`` (and, when ``n_replications > 1``, run a Monte Carlo with
     ``goals``; default goals: NPV >= 0 and payback within the run), then write the HTML
     report to ``out`` through a temporary file renamed into place. ``source``: the file
     name shown on the page; ``command``: the command line that makes the page again;
-    ``pooling``: add the pooling curve of the scenario's customer mix (a few seconds)."""
+    ``pooling``: add the pooling curve of the scenario's customer mix (a few seconds).
+    ``limits``: the resource guard's, checked once for the run, the Monte Carlo and the
+    curve before anything runs (None: no check)."""
     from iaas_sim.engine import simulate
     from iaas_sim.experiments.montecarlo import monte_carlo
     from iaas_sim.scenario import load_scenario
@@ -101,6 +106,8 @@ def report(
     if goals and n_replications < 2:
         raise ValueError("goals need at least 2 replications")
     root = sc.run.seed if seed is None else seed
+    if limits is not None:
+        check_resources(sc, limits, replications=n_replications, workers=resolve_jobs(n_jobs))
     mc = None
     if n_replications > 1:
         mc = monte_carlo(
@@ -111,13 +118,14 @@ def report(
             goals=list(goals) or default_goals(sc),
             progress=progress,
             scheduler=scheduler,
+            limits=None,  # checked above
         )
     result = simulate(sc, seed=root)
     curve = None
     if pooling:
         from iaas_sim.experiments.pooling_curve import pooling_curve
 
-        curve = pooling_curve(sc)
+        curve = pooling_curve(sc, limits=limits)
     page = build_report(sc, result, mc, source=source, command=command, curve=curve)
     path = Path(out)
     return atomic_write(path, lambda tmp: Path(tmp).write_text(page, encoding="utf-8"))

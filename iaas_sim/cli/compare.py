@@ -12,8 +12,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from iaas_sim.cli.common import at_least, fail, out
-from iaas_sim.cli.prologue import output_file
+from iaas_sim.cli.common import AllowLarge, at_least, fail, out
+from iaas_sim.cli.prologue import guard, output_file
 from iaas_sim.scenario import Problem, ScenarioError, load_scenario
 from iaas_sim.scenario.text import printable
 
@@ -27,6 +27,7 @@ def compare(
     out_file: Annotated[Path, typer.Option("--out", help="Chart to write.")] = Path(
         "results/compare.png"
     ),
+    allow_large: AllowLarge = False,
 ) -> None:
     """Overlay the cumulative free cash flow of several scenarios (e.g. the 2012 plan
     against the 2014 reality) and print their key metrics side by side."""
@@ -37,6 +38,14 @@ def compare(
         scenarios = [load_scenario(f) for f in files]
         if len(scenarios) < 2:
             raise ScenarioError([Problem("FILES", "give at least two scenarios to compare")])
+    except ScenarioError as exc:
+        fail(exc)
+    from iaas_sim.engine.guard import UNLIMITED, command_line_limits
+
+    limits = UNLIMITED if allow_large else command_line_limits()
+    try:
+        for sc in scenarios:  # each run, before any of them starts
+            guard(sc, limits)
     except ScenarioError as exc:
         fail(exc)
     with output_file(out_file) as real:

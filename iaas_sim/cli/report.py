@@ -107,6 +107,7 @@ def report(
                 source=str(file),
                 command=command,
                 pooling=pooling,
+                limits=started.limits,
             )
     sys.stdout.write(f"wrote {written}\n")
 

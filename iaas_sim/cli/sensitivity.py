@@ -111,6 +111,7 @@ def sensitivity(
                 n_jobs=jobs,
                 progress=shown.advance,
                 scheduler=started.scheduler,
+                limits=started.limits,
             )
         csv = folder.staging / "sensitivity.csv"
         written = atomic_write(csv, lambda p: table.to_csv(p, index=False))

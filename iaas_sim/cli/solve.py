@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from iaas_sim.cli.common import (
+    AllowLarge,
     DaskLocal,
     Jobs,
     ScenarioFile,
@@ -47,6 +48,7 @@ def solve(
     scheduler: Scheduler = None,
     dask_local: DaskLocal = None,
     set_: Sets = None,
+    allow_large: AllowLarge = False,
 ) -> None:
     """Goal seek: the value of one input at which a quantile of a metric meets a target
     (scipy's brentq, the same replications at every evaluation)."""
@@ -63,11 +65,20 @@ def solve(
         checked(partial(parse_goal, target), "--target")
         if not 0.0 < quantile < 1.0:
             raise ScenarioError([Problem("--quantile", "must be between 0 and 1", quantile, True)])
-        # Not guarded here: each evaluation is a sweep, which the guard checks itself.
+        # Not guarded here: solve checks itself, for the input anywhere in the range.
         return Plan((low, high), replications=None)
 
     with (
-        prologue(file, set_, seed, None, plan, scheduler=scheduler, dask_local=dask_local) as go,
+        prologue(
+            file,
+            set_,
+            seed,
+            None,
+            plan,
+            allow_large=allow_large,
+            scheduler=scheduler,
+            dask_local=dask_local,
+        ) as go,
         refusals(),
     ):
         found = run(
@@ -80,6 +91,7 @@ def solve(
             seed=go.seed,
             n_jobs=jobs,
             scheduler=go.scheduler,
+            limits=go.limits,
         )
     side = "at or above" if found.meets_above else "at or below"
     sys.stdout.write(

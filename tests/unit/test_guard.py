@@ -191,7 +191,6 @@ def test_the_verdict_depends_only_on_the_inputs_and_the_limits() -> None:
     first = estimate(sc)
     assert estimate(sc) == first
     check_resources(sc, UNLIMITED)
-    assert command_line_limits() == command_line_limits()
 
 
 @pytest.mark.parametrize(
@@ -300,3 +299,41 @@ def test_a_pooling_curve_too_long_is_refused_before_it_starts() -> None:
     small = pooling_curve(spec, replications=2, weeks=1, customers=[10, 100])
     assert list(small.table["customers"]) == [10, 100]
     assert check_curve(small.spec, UNLIMITED) < 1.0
+
+
+def test_every_command_that_runs_is_guarded_and_allow_large_reaches_it(tmp_path: Path) -> None:
+    huge = ["--set", "segments[0].potential_customers=1e9"]
+    minimal = str(MINIMAL)
+    text = MINIMAL.read_text()
+    big = tmp_path / "big" / "big.toml"
+    big.parent.mkdir()
+    big.write_text(re.sub(r"potential_customers = [\d_.e]+", "potential_customers = 1e9", text))
+    out = tmp_path / "out"
+    out.mkdir()
+    commands = [
+        ["compare", minimal, str(big), "--out", str(out / "c.png")],
+        ["report", minimal, *huge, "--out", str(out / "r.html")],
+        ["sensitivity", minimal, *huge, "--param", "pricing.vm_hour_price=0.04:0.06"],
+    ]
+    for args in commands:
+        ran = iaas_sim(*args)
+        assert ran.returncode == 2, (args, ran.stderr)
+        assert "add --allow-large to run anyway" in ran.stderr, args
+        assert "Traceback" not in ran.stderr
+    assert not list(out.iterdir())
+
+
+def test_the_command_line_limit_does_not_move_with_the_memory_free(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import iaas_sim.engine.guard as guard
+
+    first = command_line_limits()
+    monkeypatch.setattr(guard, "machine_memory", lambda: 4 * 2**30)  # a 4 GiB machine
+    small = command_line_limits()
+    assert small.memory_bytes == pytest.approx(0.8 * 4 * 2**30)
+    assert first.memory_bytes <= DEFAULT_LIMITS.memory_bytes
+    monkeypatch.undo()
+    assert command_line_limits() == first
+    source = Path(guard.__file__).read_text()
+    assert "MemAvailable" not in source  # the memory free now is never read
