@@ -178,7 +178,7 @@ def measure(label: str, data: dict[str, Any], repeats: int, memory: bool = True)
     gc.collect()  # once: a full collection costs tens of milliseconds
     load_seconds, sc = fastest(repeats, lambda: sim.load_scenario(copy.deepcopy(data)))
     assert isinstance(sc, sim.Scenario)
-    seconds, res = fastest(repeats, lambda: sim.simulate(sc, 1))
+    seconds, res = fastest(repeats, lambda: sim.simulate(sc, seed=1))
     assert isinstance(res, sim.Result)
     load_peak = peak = steady = math.nan
     if memory:
@@ -189,7 +189,7 @@ def measure(label: str, data: dict[str, Any], repeats: int, memory: bool = True)
         tracemalloc.stop()
         tracemalloc.start()
         with month_peaks() as peaks:
-            sim.simulate(sc, 1)
+            sim.simulate(sc, seed=1)
         peak = max(tracemalloc.get_traced_memory()[1], *peaks)
         tracemalloc.stop()
         steady = max(peaks[1:], default=math.nan)
@@ -386,7 +386,7 @@ FULL = Sizes(
 
 def run_all(z: Sizes, repeats: int) -> tuple[float, list[Row], dict[str, float]]:
     draws = baseline(repeats)
-    sim.simulate(sim.load_scenario(tiny()), 1)  # imports and first-call costs
+    sim.simulate(sim.load_scenario(tiny()), seed=1)  # imports and first-call costs
     rows: list[Row] = []
     base = simple(
         "base (no customer)",

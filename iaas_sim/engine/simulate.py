@@ -23,8 +23,8 @@ from iaas_sim.util.version import package_version
 
 def simulate(
     scenario: Scenario | str | Path | dict[str, Any],
-    seed: int | np.random.SeedSequence | None = None,
     *,
+    seed: int | np.random.SeedSequence | None = None,
     inputs: Mapping[str, float] | None = None,
 ) -> Result:
     """Simulate one replication. ``seed`` defaults to the scenario's ``run.seed``; the same

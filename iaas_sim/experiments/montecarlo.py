@@ -61,7 +61,7 @@ class MonteCarloResult:
     ``replications``."""
     metadata: dict[str, Any] = field(default_factory=dict)
 
-    def probability(self, metric: str, threshold: float, above: bool = True) -> float:
+    def probability(self, metric: str, threshold: float, *, above: bool = True) -> float:
         """Share of replications whose ``metric`` is >= (or <=) ``threshold``; missing
         values (e.g. no payback) count as failures."""
         values = pd.to_numeric(self.metrics[metric], errors="coerce")
