@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import numpy as np
@@ -56,7 +56,7 @@ from iaas_sim.engine.stages.promotion import PromotionInput, promote
 from iaas_sim.scenario.market import PartnerType
 from iaas_sim.scenario.model import Scenario
 from iaas_sim.scenario.sla import SlaTier
-from iaas_sim.scenario.types import SLA_TIERS
+from iaas_sim.scenario.types import CHANNELS, SLA_TIERS
 
 
 class World:
@@ -179,9 +179,7 @@ class World:
         for s, seg in enumerate(self.sc.segments):
             if not seg.initial_customers:
                 continue
-            mix = np.array(
-                [seg.channel_mix.web, seg.channel_mix.direct_sales, seg.channel_mix.partners]
-            )
+            mix = np.array([getattr(seg.channel_mix, c) for c in CHANNELS])
             split = self.rng["arrivals"].multinomial(seg.initial_customers, mix / mix.sum())
             for channel, n in enumerate(split):
                 if not n:
@@ -197,15 +195,10 @@ class World:
     def _open(self, m: int) -> None:
         t0, hours = int(self.grid.start_hours[m]), self.grid.hours_in(m)
         self._recruit_partners(m)
-        mix = np.array(
-            [
-                [s.channel_mix.web, s.channel_mix.direct_sales, s.channel_mix.partners]
-                for s in self.sc.segments
-            ]
-        )
+        mix = np.array([[getattr(s.channel_mix, c) for c in CHANNELS] for s in self.sc.segments])
         counts = self.rng["arrivals"].poisson(self.expected_arrivals[:, m, None] * mix)
         sent: dict[int, tuple[list[np.ndarray], list[np.ndarray]]] = {
-            c: ([], []) for c in (WEB, DIRECT, PARTNERS)
+            c: ([], []) for c in range(len(CHANNELS))
         }
         max_web = self.sc.channels.web.max_vms_per_customer
         for s in range(len(self.sc.segments)):
@@ -216,13 +209,21 @@ class World:
                 for to, vms in routed.to.items():
                     sent[to][0].append(np.full(len(vms), s))
                     sent[to][1].append(vms)
-        seg, vms = (np.concatenate(x) for x in sent[DIRECT])
-        self.leads = self.leads.add(m, seg, vms)
-        seg, vms = (np.concatenate(x) for x in sent[WEB])
-        self._arrive(WEB, seg, vms, t0, hours)
-        seg, vms = (np.concatenate(x) for x in sent[PARTNERS])
-        self._arrive(PARTNERS, seg, vms, t0, hours)
+        # What each channel does with the customers routed to it, in this order (each draws
+        # from its own streams, so the order is part of a seed's results).
+        takes: tuple[tuple[int, Callable[[np.ndarray, np.ndarray], None]], ...] = (
+            (DIRECT, functools.partial(self._queue_leads, m)),
+            (WEB, lambda seg, vms: self._arrive(WEB, seg, vms, t0, hours)),
+            (PARTNERS, lambda seg, vms: self._arrive(PARTNERS, seg, vms, t0, hours)),
+        )
+        for channel, take in takes:
+            segments, routed_sizes = sent[channel]
+            take(np.concatenate(segments), np.concatenate(routed_sizes))
         self._run_sales(m, t0, hours)
+
+    def _queue_leads(self, m: int, seg: np.ndarray, vms: np.ndarray) -> None:
+        """Direct-sales customers wait for a rep."""
+        self.leads = self.leads.add(m, seg, vms)
 
     def _arrive(
         self,
