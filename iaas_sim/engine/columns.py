@@ -67,6 +67,7 @@ PREFIXES = {
 """The prefix of each family whose members are named by one (no other column starts so)."""
 
 PARTNER_TYPE_PLACEHOLDER = "<type>"
+LEDGER = "ledger"
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,9 @@ class Column:
     description: str
     sums_to: str | None = None
     """The column this one's family adds up to (None: not part of a sum)."""
+    by: str = "close"
+    """What computes it: the monthly close (a stage's output, named in ``engine/row.py``)
+    or the ledger (totals and statements, from the whole run)."""
 
 
 def channel_revenue(channel: str) -> str:
@@ -119,7 +123,7 @@ _BEFORE_CHANNELS = (
     Column("pooling_mode", "text", LABEL, "how the month was pooled: `per_customer` or `cohort` (empty in months without customers)"),
     Column("list_price", "currency per VM-hour", RATIO, "list price of the month at the 99.7 % tier, after the annual and dated price cuts"),
     Column("vm_hours_billed", "VM-hours", FLOW, "pay-as-you-go VM-hours served + reserved VM-hours (used or not)"),
-    Column("revenue", "currency", FLOW, "total revenue: the sum of the `revenue_<stream>` columns"),
+    Column("revenue", "currency", FLOW, "total revenue: the sum of the `revenue_<stream>` columns", by=LEDGER),
     Column("revenue_usage", "currency", REVENUE_STREAM, "pay-as-you-go VM-hours served × list price × SLA multiplier, net of partner discounts", "revenue"),
     Column("revenue_reserved", "currency", REVENUE_STREAM, "reserved VMs: hourly charges on every reserved VM-hour + upfront fees recognised over their term", "revenue"),
     Column("revenue_marketplace", "currency", REVENUE_STREAM, "provider's share of ISV solution sales", "revenue"),
@@ -146,7 +150,7 @@ _TIERS = {
 _AFTER_CHANNELS = (
     Column("procurement_utilisation", "share", RATIO, "procurement demand `D` (peak or mean hourly demand, per `capacity.utilisation_basis`, + refused customers' peak load) / capacity at the month's end; the thresholds apply to it; empty (NaN) when there is demand and no capacity, 0 when there is neither"),
     Column("servers_ordered", "servers", COUNT, "servers ordered at this month's close"),
-    Column("opex", "currency", FLOW, "total operating costs: the sum of the `opex_<line>` columns"),
+    Column("opex", "currency", FLOW, "total operating costs: the sum of the `opex_<line>` columns", by=LEDGER),
     Column("opex_power", "currency", OPEX_LINE, "electricity", "opex"),
     Column("opex_colocation", "currency", OPEX_LINE, "rack rent", "opex"),
     Column("opex_maintenance", "currency", OPEX_LINE, "hardware and software maintenance", "opex"),
@@ -155,17 +159,17 @@ _AFTER_CHANNELS = (
     Column("opex_partner_programme", "currency", OPEX_LINE, "partner programme", "opex"),
     Column("opex_marketing", "currency", OPEX_LINE, "marketing", "opex"),
     Column("opex_vendor_share", "currency", OPEX_LINE, "revenue share paid to the hardware vendor", "opex"),
-    Column("capex", "currency", FLOW, "servers ordered this month (and `initial_servers` in the first month), those installed by the vendor excepted"),
-    Column("depreciation", "currency", FLOW, "straight-line depreciation of servers in service"),
-    Column("deferred_revenue", "currency", STOCK, "reserved upfront fees cashed but not yet recognised as revenue, at the month's end"),
-    Column("ebitda", "currency", FLOW, "revenue − opex"),
-    Column("ebit", "currency", FLOW, "EBITDA − depreciation"),
-    Column("collections", "currency", FLOW, "cash received from customers: revenue shifted by DSO (recognised upfront fees excepted) + `upfront_cash`"),
-    Column("free_cash_flow", "currency", FLOW, "collections − opex − capex"),
-    Column("funding", "currency", FLOW, "cash put in: `initial_cash` (first month) and funding events"),
-    Column("cash_flow", "currency", FLOW, "free cash flow + funding"),
-    Column("cumulative_cash", "currency", STOCK, "bank balance: running sum of `cash_flow`"),
-    Column("cumulative_free_cash_flow", "currency", STOCK, "running sum of free cash flow: the J-curve, without funding"),
+    Column("capex", "currency", FLOW, "servers ordered this month (and `initial_servers` in the first month), those installed by the vendor excepted", by=LEDGER),
+    Column("depreciation", "currency", FLOW, "straight-line depreciation of servers in service", by=LEDGER),
+    Column("deferred_revenue", "currency", STOCK, "reserved upfront fees cashed but not yet recognised as revenue, at the month's end", by=LEDGER),
+    Column("ebitda", "currency", FLOW, "revenue − opex", by=LEDGER),
+    Column("ebit", "currency", FLOW, "EBITDA − depreciation", by=LEDGER),
+    Column("collections", "currency", FLOW, "cash received from customers: revenue shifted by DSO (recognised upfront fees excepted) + `upfront_cash`", by=LEDGER),
+    Column("free_cash_flow", "currency", FLOW, "collections − opex − capex", by=LEDGER),
+    Column("funding", "currency", FLOW, "cash put in: `initial_cash` (first month) and funding events", by=LEDGER),
+    Column("cash_flow", "currency", FLOW, "free cash flow + funding", by=LEDGER),
+    Column("cumulative_cash", "currency", STOCK, "bank balance: running sum of `cash_flow`", by=LEDGER),
+    Column("cumulative_free_cash_flow", "currency", STOCK, "running sum of free cash flow: the J-curve, without funding", by=LEDGER),
     Column("pooling_gain", "ratio", RATIO, "Σ of each customer's own peak hour / peak hour of the total demand (in months pooled by cohort, the own peaks are estimated from reference customers); empty (NaN) in months without demand, or pooled by cohort with `reference_customers = 0`"),
     Column("events", "text", LABEL, "names of the dated events that took effect at this month's opening, `; ` between them; empty in other months"),
 )

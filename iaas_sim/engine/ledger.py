@@ -20,6 +20,7 @@ from iaas_sim.core.finance import (
     compute_statements,
 )
 from iaas_sim.engine.columns import (
+    LEDGER,
     METRICS,
     OPEX_LINE,
     PREFIXES,
@@ -35,24 +36,8 @@ from iaas_sim.scenario.model import Scenario
 from iaas_sim.scenario.operations import Finance
 from iaas_sim.scenario.types import CHANNELS, SLA_TIERS
 
-LEDGER_COLUMNS = frozenset(
-    {
-        "revenue",
-        "opex",
-        "capex",
-        "depreciation",
-        "deferred_revenue",
-        "ebitda",
-        "ebit",
-        "collections",
-        "free_cash_flow",
-        "funding",
-        "cash_flow",
-        "cumulative_cash",
-        "cumulative_free_cash_flow",
-    }
-)
-"""The columns the ledger computes (the close gives the others)."""
+LEDGER_COLUMNS = frozenset(c.name for c in monthly_columns() if c.by == LEDGER)
+"""The columns the ledger computes, as the registry says (the close gives the others)."""
 
 
 @dataclass(frozen=True)

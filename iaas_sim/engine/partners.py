@@ -33,7 +33,7 @@ class PartnerBook:
     def recruited_by_type(self, n_types: int) -> np.ndarray:
         return np.bincount(self.ptype, minlength=n_types)
 
-    def pick(self, ptypes: np.ndarray, now: float, rng: np.random.Generator) -> np.ndarray:
+    def sample(self, ptypes: np.ndarray, now: float, rng: np.random.Generator) -> np.ndarray:
         """For each requested type, a partner of that type active at ``now``, uniformly."""
         ids = np.empty(len(ptypes), dtype=np.int64)
         active = self.active_at <= now

@@ -45,7 +45,7 @@ from iaas_sim.engine.stages.channels import (
     sample_sales,
 )
 from iaas_sim.engine.stages.costs import CostInput, compute_cost_plan, compute_costs
-from iaas_sim.engine.stages.pooling import PoolingInput, PoolingState, pool
+from iaas_sim.engine.stages.pooling import PoolingInput, PoolingState, sample_pool
 from iaas_sim.engine.stages.procurement import (
     Delivery,
     ProcurementInput,
@@ -256,7 +256,7 @@ class World:
         if reach.keep is not None:
             self.missed += int((~reach.keep).sum())
             seg, vms = seg[reach.keep], vms[reach.keep]
-        partner = self.partners.pick(reach.ptype, self.env.now, self.rng["partner_tier"])
+        partner = self.partners.sample(reach.ptype, self.env.now, self.rng["partner_tier"])
         return seg, vms, (partner, reach.ptype, self.partners.tier[partner])
 
     def _recruit_partners(self, m: int) -> None:
@@ -327,7 +327,7 @@ class World:
         idx = book.active_between(t0, t1)
         self._promote(idx)
         up = np.stack([compute_up_share(o, t0, t1) for o in self.outages])
-        pooled, self.pooling = pool(
+        pooled, self.pooling = sample_pool(
             PoolingInput(
                 book.view(idx),
                 self.classes.table(),

@@ -22,7 +22,7 @@ from iaas_sim.engine.stages.channels import (
     sample_sales,
 )
 from iaas_sim.engine.stages.costs import CostInput, CostPlan, compute_costs
-from iaas_sim.engine.stages.pooling import PoolingInput, PoolingState, pool
+from iaas_sim.engine.stages.pooling import PoolingInput, PoolingState, sample_pool
 from iaas_sim.engine.stages.procurement import (
     Delivery,
     ProcurementInput,
@@ -155,7 +155,9 @@ def pooling_input(vms: list[float], capacity: float, correlation: float = 0.0) -
 
 
 def test_pooling_without_noise_serves_demand_up_to_capacity() -> None:
-    pooled, state = pool(pooling_input([4.0, 6.0], capacity=8.0), PoolingState(), rng(), rng())
+    pooled, state = sample_pool(
+        pooling_input([4.0, 6.0], capacity=8.0), PoolingState(), rng(), rng()
+    )
     assert pooled.peak_demand == pytest.approx(10.0)
     assert pooled.served_vm_hours == pytest.approx(8.0 * HOURS)
     assert pooled.unserved_vm_hours == pytest.approx(2.0 * HOURS)
@@ -165,15 +167,15 @@ def test_pooling_without_noise_serves_demand_up_to_capacity() -> None:
 
 def test_pooling_carries_the_common_shock_as_a_value() -> None:
     inputs = pooling_input([5.0] * 20, capacity=1000.0, correlation=0.3)
-    first, state = pool(inputs, PoolingState(), rng(), rng())
+    first, state = sample_pool(inputs, PoolingState(), rng(), rng())
     assert state.common_shock is not None
-    again, same = pool(inputs, PoolingState(), rng(), rng())
+    again, same = sample_pool(inputs, PoolingState(), rng(), rng())
     assert same == state
     assert again.served_vm_hours == first.served_vm_hours
-    later, _ = pool(inputs, state, rng(), rng())  # the shock goes on from where it was
+    later, _ = sample_pool(inputs, state, rng(), rng())  # the shock goes on from where it was
     assert later.served_vm_hours != first.served_vm_hours
     uncorrelated = dataclasses.replace(inputs, settings=Settings("per_customer", 0.0))
-    assert pool(uncorrelated, state, rng(), rng())[1].common_shock is None
+    assert sample_pool(uncorrelated, state, rng(), rng())[1].common_shock is None
 
 
 # -- billing ---------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ class PoolingInput:
     """Share of each hour each billing group's SLA tier is up (groups x hours)."""
 
 
-def pool(
+def sample_pool(
     inputs: PoolingInput,
     state: PoolingState,
     rng_usage: np.random.Generator,
