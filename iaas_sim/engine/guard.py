@@ -115,6 +115,10 @@ class Estimate:
     """Seconds each scaling input accounts for, by its key."""
     servers: float = 0.0
     """Servers the run can need at most."""
+    memory_source: Scenario | None = None
+    """The scenario (a sweep point, uncertain inputs at their ends) the memory is for."""
+    time_source: Scenario | None = None
+    """The scenario the time is for."""
 
 
 SCALING_KEYS = frozenset(
@@ -210,6 +214,8 @@ def estimate(scenario: Scenario) -> Estimate:
         memory_by_key=memory,
         seconds_by_key=seconds,
         servers=servers,
+        memory_source=scenario,
+        time_source=scenario,
     )
 
 
@@ -257,6 +263,7 @@ def worse(a: Estimate, b: Estimate) -> Estimate:
         memory,
         seconds=time.seconds,
         seconds_by_key=time.seconds_by_key,
+        time_source=time.time_source,
         customers=max(a.customers, b.customers),
         output_bytes=max(a.output_bytes, b.output_bytes),
         servers=max(a.servers, b.servers),
@@ -320,7 +327,8 @@ def check_resources(
     seconds = found.seconds * replications / at_once
     if memory > limits.memory_bytes:
         key = max(found.memory_by_key, key=lambda k: found.memory_by_key[k])
-        raise ScenarioError([_too_big(scenario, found, key, "memory", memory, limits, at_once)])
+        worst = found.memory_source or scenario  # its values are those quoted
+        raise ScenarioError([_too_big(worst, found, key, "memory", memory, limits, at_once)])
     if seconds > limits.seconds and found.seconds <= limits.seconds / 10:
         raise ScenarioError(  # each run is short: there are too many of them
             [
@@ -338,7 +346,18 @@ def check_resources(
     if seconds > limits.seconds:
         key = max(found.seconds_by_key, key=lambda k: found.seconds_by_key[k])
         raise ScenarioError(
-            [_too_big(scenario, found, key, "time", seconds, limits, at_once, replications)]
+            [
+                _too_big(
+                    found.time_source or scenario,
+                    found,
+                    key,
+                    "time",
+                    seconds,
+                    limits,
+                    at_once,
+                    replications,
+                )
+            ]
         )
     servers = found.servers
     if servers > MAX_SERVERS:
