@@ -47,18 +47,24 @@ class Outcome:
     series: list[dict[str, np.ndarray]]
 
 
-FLAT_PREFIXES = {"revenue_by_year": "revenue_", "revenue_by_channel": "channel_revenue_"}
+FLAT_PREFIXES = {
+    "revenue_by_year": "revenue_",
+    "revenue_by_channel": "channel_revenue_",
+    "availability_by_tier": "availability_",
+}
 
 
 def flatten_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
     """Scalar metrics; dicts become one column per key: ``revenue_by_year`` ->
-    ``revenue_2014``…, ``revenue_by_channel`` -> ``channel_revenue_web``… (the monthly
-    table's name for the same thing), others ``<name>_<key>``."""
+    ``revenue_2014``…, ``revenue_by_channel`` -> ``channel_revenue_web``…,
+    ``availability_by_tier`` -> ``availability_99_7``… (the monthly table's names for the
+    same things), others ``<name>_<key>``."""
     flat: dict[str, Any] = {}
     for key, value in metrics.items():
         if isinstance(value, dict):
             prefix = FLAT_PREFIXES.get(key, f"{key}_")
-            flat.update({f"{prefix}{k}": v for k, v in value.items()})
+            # Tiers as the monthly table names them (99.7 -> availability_99_7).
+            flat.update({f"{prefix}{k}".replace(".", "_"): v for k, v in value.items()})
         else:
             flat[key] = value
     return flat

@@ -117,3 +117,11 @@ def test_the_columns_command_prints_the_registry() -> None:
     assert bad.returncode == 2
     assert bad.stderr.startswith("--family: no family 'revenue'; the families: count")
     assert "Traceback" not in bad.stderr
+
+
+def test_flattened_metrics_use_the_monthly_table_s_prefixes() -> None:
+    from iaas_sim.experiments.tasks import flatten_metrics
+
+    flat = flatten_metrics(sim.simulate(tiny()).metrics)
+    assert {"channel_revenue_web", "availability_99_7", "revenue_2024"} <= set(flat)
+    assert not [k for k in flat if "." in k or k.startswith("revenue_by_")]
