@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from iaas_sim.engine.columns import METRICS
+
 if TYPE_CHECKING:
     from iaas_sim.engine.result import Result
     from iaas_sim.experiments.montecarlo import MonteCarloResult
@@ -17,7 +19,8 @@ SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 MC_METRICS = ("total_revenue", "npv", "peak_funding", "mean_utilisation", "pooling_gain")
 """Metrics whose spread a Monte Carlo summary shows (after the uncertain inputs)."""
 
-MONEY_METRICS = frozenset({"total_revenue", "npv", "peak_funding", "min_cash_balance"})
+MONEY_METRICS = frozenset(c.name for c in METRICS if c.unit == "currency")
+"""Metrics that are amounts of money, as the registry says."""
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
