@@ -313,6 +313,7 @@ class World:
                 self.take_pending(t1),
                 book.col("vms")[present],
                 book.col("profile")[present],
+                book.col("end")[present],
                 capacity,
                 self.shapes,
                 self.shape_mean,

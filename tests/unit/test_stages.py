@@ -47,6 +47,7 @@ def arrivals(vms: list[float], start: list[int]) -> dict[str, np.ndarray]:
         "vms": np.array(vms, dtype=float),
         "profile": np.zeros(n, dtype=np.int64),
         "start": np.array(start, dtype=np.int64),
+        "end": np.full(n, 10**9, dtype=np.int64),
         "time": np.array(start, dtype=float),
     }
 
@@ -56,6 +57,7 @@ def admission_input(batch: dict[str, np.ndarray] | None, present_vms: float) -> 
         arrivals=batch,
         present_vms=np.array([present_vms]),
         present_profile=np.array([0]),
+        present_end=np.array([10**9]),
         capacity_vms=np.full(HOURS, 10.0),
         shapes=FLAT,
         shape_mean=FLAT.mean(axis=1),

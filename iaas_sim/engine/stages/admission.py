@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from iaas_sim.core.admission import compute_admission, compute_base_load
+from iaas_sim.core.admission import Customers, compute_admission
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,9 @@ class AdmissionInput:
     """VMs of the customers present at the month's first hour."""
     present_profile: np.ndarray
     """Their usage profiles."""
+    present_end: np.ndarray
+    """The first hour each is no longer there (those leaving during the month free their
+    capacity from then)."""
     capacity_vms: np.ndarray
     """Capacity at each hour of the month [VMs]."""
     shapes: np.ndarray
@@ -53,10 +56,16 @@ def admit(inputs: AdmissionInput) -> Admission:
     if batch is None or len(batch["vms"]) == 0:
         return Admission()
     t0, t1 = inputs.month_start, inputs.month_end
-    base = compute_base_load(inputs.present_vms, inputs.present_profile, inputs.shapes)
     at_arrival = inputs.capacity_vms[np.clip(batch["start"] - t0, 0, t1 - t0 - 1)]
+    present = Customers(
+        inputs.present_vms,
+        inputs.present_profile,
+        np.full(len(inputs.present_vms), t0),
+        inputs.present_end,
+    )
+    arrivals = Customers(batch["vms"], batch["profile"], batch["start"], batch["end"])
     ok = compute_admission(
-        batch["vms"], batch["profile"], at_arrival, base, inputs.shapes, inputs.max_utilisation
+        arrivals, present, at_arrival, inputs.shapes, inputs.max_utilisation, t0, t1 - t0
     )
     refused = ~ok
     profile, vms = batch["profile"][refused], batch["vms"][refused]
