@@ -77,6 +77,18 @@ def test_admission_takes_arrivals_first_come_first_served_while_they_fit() -> No
     assert out.lost_vm_hours == 2.0 * (HOURS - 200)  # the rest of the month, always on
 
 
+def test_a_customer_leaving_frees_its_capacity_from_the_hour_it_leaves() -> None:
+    # 8 VMs present until hour 100 (capacity 10): a newcomer of 4 VMs at hour 50 does not
+    # fit, the same at hour 150 does; an admitted newcomer leaving at hour 300 makes room
+    # for another from then, in the one-by-one part too.
+    batch = arrivals([4, 4, 7, 7], [50, 150, 200, 400])
+    batch["end"] = np.array([10**9, 300, 10**9, 10**9])
+    inputs = dataclasses.replace(admission_input(batch, present_vms=8), present_end=np.array([100]))
+    out = admit(inputs)
+    assert out.admitted["start"].tolist() == [150, 400]
+    assert (out.new_customers, out.lost_customers) == (2, 2)
+
+
 def test_admission_with_nobody_arriving_admits_nobody() -> None:
     for batch in (None, arrivals([], [])):
         out = admit(admission_input(batch, present_vms=6))
